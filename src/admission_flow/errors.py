@@ -1,0 +1,163 @@
+"""One exception tree for the whole package.
+
+``AdmissionFlowError`` is the root. Definition-time problems (a workflow file that does not validate) live
+under ``WorkflowDefinitionError``; everything raised while running lives under ``OperationError``. Third-party
+exceptions are translated at the boundary that owns them (loader, store, machine) and never escape.
+Each class carries the data a caller needs, and ``exit_code``/``http_status`` are read only by the edges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class AdmissionFlowError(Exception):
+    """Root of every error this package raises on purpose."""
+
+    exit_code = 1
+    http_status = 500
+    code = "error"
+
+
+# ---------------------------------------------------------------- definition time
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One mistake in a workflow file, located as precisely as the YAML allows."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class WorkflowDefinitionError(AdmissionFlowError):
+    """A workflow file (or the set of them) is invalid. ``problems`` lists every mistake found."""
+
+    exit_code = 5
+    http_status = 422
+    code = "invalid_workflow"
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(sorted(problems))
+        super().__init__("\n".join(str(p) for p in self.problems) or "invalid workflow")
+
+
+class ConfigurationError(AdmissionFlowError):
+    """Settings that cannot work (an unsupported database URL, a missing workflows folder)."""
+
+    exit_code = 2
+    http_status = 500
+    code = "configuration"
+
+
+# ---------------------------------------------------------------- run time
+
+
+class OperationError(AdmissionFlowError):
+    """Base of the errors raised while running use cases."""
+
+
+class InvalidInput(OperationError):
+    """A caller passed something malformed (an unparsable date, an unknown org kind...)."""
+
+    exit_code = 2
+    http_status = 400
+    code = "invalid_input"
+
+
+class NotFound(OperationError):
+    exit_code = 3
+    http_status = 404
+    code = "not_found"
+
+    def __init__(self, kind: str, key: object) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"{kind} {key!r} not found")
+
+
+class AlreadyExists(OperationError):
+    exit_code = 4
+    http_status = 409
+    code = "already_exists"
+
+    def __init__(self, kind: str, key: object) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"{kind} {key!r} already exists")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a transition is not allowed: a stable ``code``, the guard that said so, what it read, and why."""
+
+    code: str
+    guard: str
+    message_vi: str
+    message_en: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "guard": self.guard,
+            "values": self.values,
+            "message": {"vi": self.message_vi, "en": self.message_en},
+        }
+
+
+class TransitionRefused(OperationError):
+    """The trigger cannot happen now; ``reasons`` holds every rule that failed, not just the first."""
+
+    exit_code = 4
+    http_status = 409
+    code = "transition_refused"
+
+    def __init__(self, trigger: str, state: str, reasons: Sequence[Reason]) -> None:
+        self.trigger = trigger
+        self.state = state
+        self.reasons = tuple(reasons)
+        codes = ", ".join(r.code for r in self.reasons)
+        super().__init__(f"{trigger!r} refused in state {state!r}: {codes}")
+
+
+class ConcurrentUpdate(OperationError):
+    """Someone else changed the instance since it was read (optimistic version check failed)."""
+
+    exit_code = 4
+    http_status = 409
+    code = "concurrent_update"
+
+    def __init__(self, instance_id: int, expected_version: int) -> None:
+        self.instance_id = instance_id
+        self.expected_version = expected_version
+        super().__init__(f"instance {instance_id} is no longer at version {expected_version}")
+
+
+class IdempotencyConflict(OperationError):
+    """An idempotency key was reused for a different request."""
+
+    exit_code = 4
+    http_status = 409
+    code = "idempotency_conflict"
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"idempotency key {key!r} was already used for a different event")
+
+
+class StoreError(OperationError):
+    """The database failed in a way the caller cannot fix by changing its input."""
+
+    exit_code = 1
+    http_status = 503
+    code = "store_unavailable"

@@ -1,0 +1,160 @@
+"""``AdmissionFlow``: the facade embedders use, and the composition root that wires the parts together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from admission_flow.clock import Clock, SystemClock
+from admission_flow.errors import ConfigurationError, InvalidInput
+from admission_flow.guards import GuardParams, GuardRegistry, NoParams, default_registry
+from admission_flow.guards.base import DocumentRecord, GuardCheck, P, Votes
+from admission_flow.model import (
+    CandidateRecord,
+    EventInput,
+    EventRecord,
+    FireResult,
+    NewCandidate,
+    NewOrg,
+    Option,
+    OrgRecord,
+)
+from admission_flow.service import AdmissionService
+from admission_flow.settings import Settings, load_settings
+from admission_flow.store import migrate
+from admission_flow.store.engine import build_engine
+from admission_flow.store.repository import Store
+from admission_flow.workflow.catalog import Catalog
+
+
+def _validated(model: type[NewOrg] | type[NewCandidate], values: Mapping[str, Any]) -> Any:
+    try:
+        return model.model_validate(dict(values))
+    except ValidationError as exc:
+        details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in exc.errors())
+        raise InvalidInput(details) from None
+
+
+class AdmissionFlow:
+    """Start candidates, fire events, ask what can happen next and why not, read history.
+
+    Build it with :meth:`from_settings`; call :meth:`upgrade_database` once per database; close it when done.
+    """
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, guards: GuardRegistry | None = None) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.guards = guards or default_registry()
+        self.store = Store(build_engine(settings.database_url))
+        self._catalog: Catalog | None = None
+        self.service = AdmissionService(self.store, self._get_catalog, self.clock, settings.timezone)
+
+    @classmethod
+    def from_settings(cls, *, clock: Clock | None = None, **overrides: Any) -> AdmissionFlow:
+        """Read ``config/admission_flow.toml`` and ``ADMISSION_FLOW_*``; keyword arguments win over both."""
+        try:
+            settings = load_settings(**overrides)
+        except ValidationError as exc:
+            raise ConfigurationError(str(exc)) from None
+        return cls(settings, clock=clock)
+
+    # ---------------------------------------------------------------- set-up
+
+    def upgrade_database(self) -> None:
+        """Create or upgrade the tables (Alembic, to the newest revision)."""
+        migrate.upgrade(self.store.engine)
+
+    def register_guard(
+        self, name: str, check: GuardCheck[P], params: type[P] = NoParams, description: str = ""
+    ) -> None:  # type: ignore[assignment]
+        """Add a guard that workflows can name. Workflows are (re)validated on next use."""
+        self.guards.register(name, check, params, description)
+        self._catalog = None
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._get_catalog()
+
+    def _get_catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = Catalog.from_folder(Path(self.settings.workflows_dir), self.guards)
+        return self._catalog
+
+    def close(self) -> None:
+        self.store.dispose()
+
+    def __enter__(self) -> AdmissionFlow:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- organisations and candidates
+
+    def add_org(self, **values: Any) -> OrgRecord:
+        return self.service.add_org(_validated(NewOrg, values))
+
+    def orgs(self) -> list[OrgRecord]:
+        return self.service.list_orgs()
+
+    def add_candidate(self, *, workflow: str | None = None, **values: Any) -> CandidateRecord:
+        """Register a person and start them on ``workflow`` (default: settings.default_workflow)."""
+        return self.service.enroll(_validated(NewCandidate, values), workflow or self.settings.default_workflow)
+
+    def candidate(self, candidate_id: str) -> CandidateRecord:
+        return self.service.get_candidate(candidate_id)
+
+    def candidates(self, *, org_id: str | None = None, state: str | None = None) -> list[CandidateRecord]:
+        return self.service.list_candidates(org_id=org_id, state=state)
+
+    # ---------------------------------------------------------------- events
+
+    def fire(
+        self,
+        candidate_id: str,
+        trigger: str,
+        *,
+        on: date | None = None,
+        actor: str = "system",
+        role: str | None = None,
+        data: Mapping[str, Any] | None = None,
+        documents: Iterable[DocumentRecord] = (),
+        votes: Votes | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> FireResult:
+        """Apply ``trigger`` in one transaction, or raise ``TransitionRefused`` with every reason."""
+        event = EventInput(
+            occurred_on=on,
+            actor=actor,
+            role=role,
+            data=dict(data or {}),
+            documents=tuple(documents),
+            votes=votes,
+            idempotency_key=idempotency_key,
+            expected_version=expected_version,
+        )
+        return self.service.fire(candidate_id, trigger, event)
+
+    def options(
+        self,
+        candidate_id: str,
+        *,
+        on: date | None = None,
+        role: str | None = None,
+        votes: Votes | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> list[Option]:
+        """Each trigger from the current state: allowed or not, and every reason why not."""
+        event = EventInput(occurred_on=on, role=role, votes=votes, data=dict(data or {}))
+        return self.service.options(candidate_id, event)
+
+    def history(self, candidate_id: str) -> list[EventRecord]:
+        return self.service.history(candidate_id)
+
+
+__all__ = ["AdmissionFlow", "DocumentRecord", "GuardParams", "Votes"]

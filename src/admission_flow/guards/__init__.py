@@ -1,0 +1,47 @@
+"""Named, parameterised eligibility rules. See :mod:`admission_flow.guards.base` for the framework."""
+
+from __future__ import annotations
+
+from admission_flow.guards.base import (
+    EDUCATION_LEVELS,
+    CandidateFacts,
+    DateRef,
+    DocumentRecord,
+    DocumentRef,
+    FlagRef,
+    GuardContext,
+    GuardDef,
+    GuardParams,
+    GuardRegistry,
+    NoParams,
+    OrgFacts,
+    Votes,
+    reason,
+)
+from admission_flow.guards.builtin import register_builtin_guards
+
+
+def default_registry() -> GuardRegistry:
+    """A fresh registry holding every built-in guard."""
+    registry = GuardRegistry()
+    register_builtin_guards(registry)
+    return registry
+
+
+__all__ = [
+    "EDUCATION_LEVELS",
+    "CandidateFacts",
+    "DateRef",
+    "DocumentRecord",
+    "DocumentRef",
+    "FlagRef",
+    "GuardContext",
+    "GuardDef",
+    "GuardParams",
+    "GuardRegistry",
+    "NoParams",
+    "OrgFacts",
+    "Votes",
+    "default_registry",
+    "reason",
+]

@@ -1,0 +1,190 @@
+"""Guard framework: what a guard reads, what it returns, and the registry that names guards.
+
+A guard is a plain function ``check(ctx, params) -> Iterable[Reason]``: it yields one ``Reason`` per rule
+that fails and nothing when it passes. Parameters are a pydantic model validated when the workflow loads,
+with the workflow's declared dates, flags and documents in the validation context, so a misspelt date name
+in YAML is a load-time error with its line, never a run-time surprise. YAML never contains code: it names
+guards registered here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
+
+from admission_flow.errors import Reason
+from admission_flow.workflow.spec import BUILTIN_DATES, Duration
+
+# Education levels, lowest first. Candidates store one of these names.
+EDUCATION_LEVELS: tuple[str, ...] = (
+    "none",
+    "primary",  # hoàn thành chương trình tiểu học
+    "lower_secondary",  # tốt nghiệp THCS
+    "upper_secondary",  # tốt nghiệp THPT
+    "vocational",  # trung cấp
+    "college",  # cao đẳng
+    "university",  # đại học
+    "postgraduate",  # sau đại học
+)
+
+
+@dataclass(frozen=True)
+class CandidateFacts:
+    """The personal data guards may read."""
+
+    id: str
+    full_name: str
+    birth_date: date | None = None
+    sex: str | None = None
+    ethnicity: str | None = None
+    religion: str | None = None
+    education: str | None = None
+    remote_area: bool = False
+    occupation: str | None = None
+    youth_union_member: bool = False
+    trade_union_member: bool = False
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OrgFacts:
+    """The candidate's organisation node and the kind of its parent."""
+
+    id: str
+    kind: str
+    parent_kind: str | None = None
+    has_youth_union: bool = False
+    has_trade_union: bool = False
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    kind: str
+    issued_on: date
+    reference: str | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Votes:
+    """A vote's result. ``eligible`` is the denominator: all full members of the voting body."""
+
+    in_favour: int
+    eligible: int
+    against: int | None = None
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    trigger: str
+    occurred_on: date
+    candidate: CandidateFacts
+    org: OrgFacts
+    role: str | None = None
+    dates: Mapping[str, date] = field(default_factory=dict)
+    flags: frozenset[str] = frozenset()
+    documents: Mapping[str, Sequence[DocumentRecord]] = field(default_factory=dict)
+    votes: Votes | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    document_validity: Mapping[str, Duration] = field(default_factory=dict)
+
+    def date(self, name: str) -> date | None:
+        """A date by name: ``occurred_on``, ``birth_date`` or one recorded on the candidate."""
+        if name == "occurred_on":
+            return self.occurred_on
+        if name == "birth_date":
+            return self.candidate.birth_date
+        return self.dates.get(name)
+
+
+def reason(code: str, guard: str, en: str, vi: str, **values: Any) -> Reason:
+    """Build a refusal reason. Values are made JSON-friendly (dates as ISO text)."""
+    return Reason(code=code, guard=guard, message_vi=vi, message_en=en, values=_jsonable(values))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------- parameter types that know the workflow
+
+
+def _known(kind: str, builtin: tuple[str, ...] = ()) -> Callable[[str, ValidationInfo], str]:
+    def check(value: str, info: ValidationInfo) -> str:
+        known = (info.context or {}).get(kind)
+        if known is not None and value not in known and value not in builtin:
+            choices = ", ".join(sorted({*known, *builtin})) or "none declared"
+            raise ValueError(f"unknown {kind[:-1]} {value!r} (declared: {choices})")
+        return value
+
+    return check
+
+
+DateRef = Annotated[str, AfterValidator(_known("dates", BUILTIN_DATES))]
+FlagRef = Annotated[str, AfterValidator(_known("flags"))]
+DocumentRef = Annotated[str, AfterValidator(_known("documents"))]
+
+
+class GuardParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoParams(GuardParams):
+    pass
+
+
+P = TypeVar("P", bound=GuardParams)
+GuardCheck = Callable[[GuardContext, P], Iterable[Reason]]
+
+
+@dataclass(frozen=True)
+class GuardDef(Generic[P]):
+    name: str
+    params: type[P]
+    check: GuardCheck[P]
+    description: str = ""
+
+    def evaluate(self, ctx: GuardContext, params: GuardParams) -> list[Reason]:
+        return list(self.check(ctx, params))  # type: ignore[arg-type]
+
+
+class GuardRegistry:
+    """Named guards. Built-ins come from :func:`admission_flow.guards.default_registry`; embedders add theirs."""
+
+    def __init__(self) -> None:
+        self._guards: dict[str, GuardDef[Any]] = {}
+
+    def register(
+        self,
+        name: str,
+        check: GuardCheck[P],
+        params: type[P] = NoParams,  # type: ignore[assignment]
+        description: str = "",
+        *,
+        replace: bool = False,
+    ) -> None:
+        if name in self._guards and not replace:
+            raise ValueError(f"guard {name!r} is already registered (pass replace=True to override it)")
+        self._guards[name] = GuardDef(name=name, params=params, check=check, description=description)
+
+    def get(self, name: str) -> GuardDef[Any] | None:
+        return self._guards.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self._guards)
+
+    def copy(self) -> GuardRegistry:
+        clone = GuardRegistry()
+        clone._guards = dict(self._guards)
+        return clone

@@ -1,0 +1,499 @@
+"""Use cases: one method per thing a caller can do. Each write is one database transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from admission_flow.clock import Clock
+from admission_flow.dates import add_months
+from admission_flow.errors import (
+    AlreadyExists,
+    ConcurrentUpdate,
+    IdempotencyConflict,
+    InvalidInput,
+    NotFound,
+    TransitionRefused,
+)
+from admission_flow.guards.base import CandidateFacts, DocumentRecord, GuardContext, OrgFacts, reason
+from admission_flow.machine import CompiledWorkflow, Plan
+from admission_flow.model import (
+    CandidateRecord,
+    EventInput,
+    EventRecord,
+    FireResult,
+    NewCandidate,
+    NewOrg,
+    Option,
+    OrgRecord,
+    reasons_as_dicts,
+)
+from admission_flow.store.repository import DuplicateKey, InstanceRow, Store, Tx, as_date
+from admission_flow.workflow.catalog import Catalog
+from admission_flow.workflow.spec import Duration, RecordSpec
+
+
+ENROL_TRIGGER = "add_to_source_plan"
+
+
+def shift(start: date, duration: Duration) -> date:
+    from datetime import timedelta
+
+    if duration.months is not None:
+        return add_months(start, duration.months)
+    return start + timedelta(days=(duration.days or 0) + 7 * (duration.weeks or 0))
+
+
+class AdmissionService:
+    def __init__(self, store: Store, catalog: Callable[[], Catalog], clock: Clock, timezone: str) -> None:
+        self.store = store
+        self._catalog = catalog
+        self.clock = clock
+        self.zone = ZoneInfo(timezone)
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._catalog()
+
+    def today(self) -> date:
+        return self.clock.now().astimezone(self.zone).date()
+
+    # ---------------------------------------------------------------- organisations
+
+    def add_org(self, org: NewOrg) -> OrgRecord:
+        now = self.clock.now()
+        try:
+            with self.store.transaction() as tx:
+                if org.parent_id is not None and tx.get_org(org.parent_id) is None:
+                    raise NotFound("org", org.parent_id)
+                tx.insert_org({**org.model_dump(mode="json"), "created_at": now})
+        except DuplicateKey:
+            raise AlreadyExists("org", org.id) from None
+        return self.get_org(org.id)
+
+    def get_org(self, org_id: str) -> OrgRecord:
+        with self.store.transaction(readonly=True) as tx:
+            row = tx.get_org(org_id)
+        if row is None:
+            raise NotFound("org", org_id)
+        return _org_record(row)
+
+    def list_orgs(self) -> list[OrgRecord]:
+        with self.store.transaction(readonly=True) as tx:
+            return [_org_record(r) for r in tx.list_orgs()]
+
+    # ---------------------------------------------------------------- candidates
+
+    def enroll(self, candidate: NewCandidate, workflow: str, *, new_attempt: bool = False) -> CandidateRecord:
+        """Create the candidate (or reuse it for a new attempt) and start an instance pinned to ``workflow``."""
+        compiled = self.catalog.resolve(workflow)
+        now = self.clock.now()
+        try:
+            with self.store.transaction() as tx:
+                if tx.get_org(candidate.org_id) is None:
+                    raise NotFound("org", candidate.org_id)
+                if not new_attempt:
+                    tx.insert_candidate({**candidate.model_dump(mode="python"), "created_at": now})
+                attempt = tx.next_attempt(candidate.id)
+                if new_attempt and attempt == 1:
+                    raise NotFound("candidate", candidate.id)
+                instance_id = tx.insert_instance(self._new_instance(candidate.id, attempt, compiled, now))
+                tx.insert_event(self._enrolment_event(instance_id, candidate.org_id, compiled, now))
+        except DuplicateKey:
+            raise AlreadyExists("candidate", candidate.id) from None
+        return self.get_candidate(candidate.id)
+
+    @staticmethod
+    def _new_instance(candidate_id: str, attempt: int, wf: CompiledWorkflow, now: datetime) -> dict[str, Any]:
+        return {
+            "candidate_id": candidate_id,
+            "attempt": attempt,
+            "workflow_id": wf.spec.id,
+            "workflow_version": wf.spec.version,
+            "workflow_hash": wf.content_hash,
+            "state": wf.spec.initial,
+            "version": 1,
+            "dates": {},
+            "flags": [],
+            "documents": {},
+            "started_at": now,
+            "updated_at": now,
+        }
+
+    def _enrolment_event(self, instance_id: int, org_id: str, wf: CompiledWorkflow, now: datetime) -> dict[str, Any]:
+        """Starting an instance is itself audited, as the canonical ``add_to_source_plan`` (— → initial)."""
+        return {
+            "instance_id": instance_id,
+            "seq": 1,
+            "trigger": ENROL_TRIGGER,
+            "from_state": None,
+            "to_state": wf.spec.initial,
+            "actor": "system",
+            "role": None,
+            "org_id": org_id,
+            "occurred_on": self.today(),
+            "recorded_at": now,
+            "payload": {},
+            "documents": [],
+            "votes": None,
+            "workflow_id": wf.spec.id,
+            "workflow_version": wf.spec.version,
+            "workflow_hash": wf.content_hash,
+            "idempotency_key": None,
+        }
+
+    def get_candidate(self, candidate_id: str) -> CandidateRecord:
+        with self.store.transaction(readonly=True) as tx:
+            row = tx.load_instance(candidate_id)
+        if row is None:
+            raise NotFound("candidate", candidate_id)
+        return _candidate_record(row)
+
+    def list_candidates(self, *, org_id: str | None = None, state: str | None = None) -> list[CandidateRecord]:
+        with self.store.transaction(readonly=True) as tx:
+            org_ids = None
+            if org_id is not None:
+                if tx.get_org(org_id) is None:
+                    raise NotFound("org", org_id)
+                org_ids = _subtree(tx, org_id)
+            rows = tx.load_instances(tx.list_candidate_ids(org_ids=org_ids, state=state))
+        return [_candidate_record(r) for r in rows]
+
+    # ---------------------------------------------------------------- events
+
+    def fire(self, candidate_id: str, trigger: str, event: EventInput) -> FireResult:
+        occurred_on = event.occurred_on or self.today()
+        try:
+            return self._fire_once(candidate_id, trigger, event, occurred_on)
+        except (ConcurrentUpdate, DuplicateKey):
+            # A concurrent request with the same idempotency key won the race: answer with its result.
+            if event.idempotency_key is not None:
+                with self.store.transaction(readonly=True) as tx:
+                    replay = self._replay(tx, candidate_id, trigger, event.idempotency_key)
+                if replay is not None:
+                    return replay
+            raise
+
+    def _fire_once(self, candidate_id: str, trigger: str, event: EventInput, occurred_on: date) -> FireResult:
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            if event.idempotency_key is not None:
+                replay = self._replay(tx, candidate_id, trigger, event.idempotency_key)
+                if replay is not None:
+                    return replay
+            row = tx.load_instance(candidate_id)
+            if row is None:
+                raise NotFound("candidate", candidate_id)
+            if event.expected_version is not None and event.expected_version != row.version:
+                raise ConcurrentUpdate(row.id, event.expected_version)
+            wf = self.catalog.get(row.workflow_id, row.workflow_version)
+            attached = self._attach(wf, event.documents)
+            ctx = _context(row, wf, trigger, occurred_on, event, attached)
+            plan = wf.plan(row.state, trigger, ctx)
+            if not plan.allowed:
+                raise TransitionRefused(trigger, row.state, plan.reasons)
+            new_state = wf.apply(plan)
+            dates = self._record_dates(plan, row, occurred_on)
+            flags = sorted((set(row.flags) | set(plan.route.spec.sets)) - set(plan.route.spec.clears))  # type: ignore[union-attr]
+            index = _merge_documents(row.documents, attached)
+            if not tx.update_instance(
+                row.id, row.version, state=new_state, dates=dates, flags=flags, documents=index, updated_at=now
+            ):
+                raise ConcurrentUpdate(row.id, row.version)
+            event_id = tx.insert_event(
+                {
+                    "instance_id": row.id,
+                    "seq": row.version + 1,
+                    "trigger": trigger,
+                    "from_state": row.state,
+                    "to_state": new_state,
+                    "actor": event.actor,
+                    "role": event.role,
+                    "org_id": row.org.id,
+                    "occurred_on": occurred_on,
+                    "recorded_at": now,
+                    "payload": event.data,
+                    "documents": [_doc_json(d, wf) for d in attached],
+                    "votes": None if event.votes is None else vars(event.votes).copy(),
+                    "workflow_id": wf.spec.id,
+                    "workflow_version": wf.spec.version,
+                    "workflow_hash": wf.content_hash,
+                    "idempotency_key": event.idempotency_key,
+                }
+            )
+            tx.insert_documents([_doc_row(d, wf, row.id, event_id, now) for d in attached])
+        return FireResult(candidate_id, row.id, event_id, trigger, row.state, new_state, row.version + 1, occurred_on)
+
+    @staticmethod
+    def _attach(wf: CompiledWorkflow, docs: Sequence[DocumentRecord]) -> list[DocumentRecord]:
+        unknown = sorted({d.kind for d in docs} - set(wf.spec.documents))
+        if unknown:
+            raise InvalidInput(
+                f"unknown document kind(s) {', '.join(unknown)} for {wf.key}; known: {', '.join(wf.spec.documents)}"
+            )
+        return list(docs)
+
+    @staticmethod
+    def _record_dates(plan: Plan, row: InstanceRow, occurred_on: date) -> dict[str, str]:
+        assert plan.route is not None
+        dates = dict(row.dates)
+        records: list[RecordSpec] = plan.route.spec.records
+        for record in records:
+            if record.from_ is None:
+                dates[record.date] = occurred_on.isoformat()
+        for record in records:
+            if record.from_ is None or record.add is None:
+                continue
+            base = occurred_on if record.from_ == "occurred_on" else _known_date(dates, row, record.from_)
+            if base is None:
+                raise TransitionRefused(
+                    plan.trigger,
+                    row.state,
+                    [
+                        reason(
+                            "date_missing",
+                            "records",
+                            en=f"cannot compute {record.date}: {record.from_} is not recorded",
+                            vi=f"Không tính được {record.date}: chưa có {record.from_}",
+                            date=record.from_,
+                        )
+                    ],
+                )
+            dates[record.date] = shift(base, record.add).isoformat()
+        return dates
+
+    def _replay(self, tx: Tx, candidate_id: str, trigger: str, key: str) -> FireResult | None:
+        found = tx.event_by_key(key)
+        if found is None:
+            return None
+        row = tx.load_instance(candidate_id)
+        if row is None or found.instance_id != row.id or found.trigger != trigger:
+            raise IdempotencyConflict(key)
+        return FireResult(
+            candidate_id,
+            found.instance_id,
+            found.id,
+            found.trigger,
+            found.from_state,
+            found.to_state,
+            found.seq,
+            found.occurred_on,
+            replayed=True,
+        )
+
+    def options(self, candidate_id: str, event: EventInput | None = None) -> list[Option]:
+        """Every trigger from the current state, allowed or not, with all reasons."""
+        event = event or EventInput()
+        occurred_on = event.occurred_on or self.today()
+        with self.store.transaction(readonly=True) as tx:
+            row = tx.load_instance(candidate_id)
+        if row is None:
+            raise NotFound("candidate", candidate_id)
+        wf = self.catalog.get(row.workflow_id, row.workflow_version)
+        options = []
+        for trigger in wf.triggers_from(row.state):
+            ctx = _context(row, wf, trigger, occurred_on, event, list(event.documents))
+            plan = wf.plan(row.state, trigger, ctx)
+            label = plan.route.spec.label if plan.route is not None else wf.routes[(row.state, trigger)][0].spec.label
+            options.append(
+                Option(
+                    trigger=trigger,
+                    label=None if label is None else label.model_dump(),
+                    dest=plan.dest,
+                    allowed=plan.allowed,
+                    reasons=reasons_as_dicts(plan.reasons),
+                )
+            )
+        return options
+
+    def history(self, candidate_id: str) -> list[EventRecord]:
+        with self.store.transaction(readonly=True) as tx:
+            row = tx.load_instance(candidate_id)
+            if row is None:
+                raise NotFound("candidate", candidate_id)
+            rows = tx.events_of(row.id)
+        return [_event_record(r) for r in rows]
+
+
+# -------------------------------------------------------------------- helpers (pure)
+
+
+def _subtree(tx: Tx, root: str) -> list[str]:
+    children: dict[str | None, list[str]] = {}
+    for org in tx.list_orgs():
+        children.setdefault(org.parent_id, []).append(org.id)
+    found, todo = [], [root]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, ()))
+    return found
+
+
+def _known_date(dates: dict[str, str], row: InstanceRow, name: str) -> date | None:
+    if name == "birth_date":
+        return row.candidate.birth_date  # type: ignore[no-any-return]
+    value = dates.get(name)
+    return None if value is None else as_date(value)
+
+
+def _context(
+    row: InstanceRow,
+    wf: CompiledWorkflow,
+    trigger: str,
+    occurred_on: date,
+    event: EventInput,
+    attached: Sequence[DocumentRecord],
+) -> GuardContext:
+    c, o = row.candidate, row.org
+    documents: dict[str, list[DocumentRecord]] = {
+        kind: [
+            DocumentRecord(kind, as_date(d["issued_on"]), d.get("reference"), d.get("attributes") or {})
+            for d in entries
+        ]
+        for kind, entries in row.documents.items()
+    }
+    for doc in attached:
+        documents.setdefault(doc.kind, []).append(doc)
+    return GuardContext(
+        trigger=trigger,
+        occurred_on=occurred_on,
+        candidate=CandidateFacts(
+            id=c.id,
+            full_name=c.full_name,
+            birth_date=c.birth_date,
+            sex=c.sex,
+            ethnicity=c.ethnicity,
+            religion=c.religion,
+            education=c.education,
+            remote_area=c.remote_area,
+            occupation=c.occupation,
+            youth_union_member=c.youth_union_member,
+            trade_union_member=c.trade_union_member,
+            attributes=c.attributes or {},
+        ),
+        org=OrgFacts(
+            id=o.id,
+            kind=o.kind,
+            parent_kind=row.parent_kind,
+            has_youth_union=o.has_youth_union,
+            has_trade_union=o.has_trade_union,
+            attributes=o.attributes or {},
+        ),
+        role=event.role,
+        dates={k: as_date(v) for k, v in row.dates.items()},
+        flags=frozenset(row.flags),
+        documents=documents,
+        votes=event.votes,
+        data=event.data,
+        document_validity=wf.document_validity,
+    )
+
+
+def _doc_json(doc: DocumentRecord, wf: CompiledWorkflow) -> dict[str, Any]:
+    return {
+        "kind": doc.kind,
+        "form": wf.spec.documents[doc.kind].form,
+        "issued_on": doc.issued_on.isoformat(),
+        "reference": doc.reference,
+        "attributes": _jsonable(dict(doc.attributes)),
+    }
+
+
+def _doc_row(
+    doc: DocumentRecord, wf: CompiledWorkflow, instance_id: int, event_id: int, now: datetime
+) -> dict[str, Any]:
+    return {
+        "instance_id": instance_id,
+        "event_id": event_id,
+        "kind": doc.kind,
+        "form": wf.spec.documents[doc.kind].form,
+        "issued_on": doc.issued_on,
+        "reference": doc.reference,
+        "attributes": _jsonable(dict(doc.attributes)),
+        "recorded_at": now,
+    }
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
+def _merge_documents(index: dict[str, Any], attached: Sequence[DocumentRecord]) -> dict[str, Any]:
+    if not attached:
+        return index
+    merged = {kind: list(entries) for kind, entries in index.items()}
+    for doc in attached:
+        merged.setdefault(doc.kind, []).append(
+            {
+                "issued_on": doc.issued_on.isoformat(),
+                "reference": doc.reference,
+                "attributes": _jsonable(dict(doc.attributes)),
+            }
+        )
+    return merged
+
+
+def _org_record(row: Any) -> OrgRecord:
+    return OrgRecord(
+        id=row.id,
+        name=row.name,
+        kind=row.kind,
+        parent_id=row.parent_id,
+        has_youth_union=row.has_youth_union,
+        has_trade_union=row.has_trade_union,
+        contacts=row.contacts or {},
+        attributes=row.attributes or {},
+    )
+
+
+def _candidate_record(row: InstanceRow) -> CandidateRecord:
+    c = row.candidate
+    return CandidateRecord(
+        id=c.id,
+        full_name=c.full_name,
+        org_id=c.org_id,
+        birth_date=c.birth_date,
+        sex=c.sex,
+        ethnicity=c.ethnicity,
+        religion=c.religion,
+        education=c.education,
+        remote_area=c.remote_area,
+        occupation=c.occupation,
+        youth_union_member=c.youth_union_member,
+        trade_union_member=c.trade_union_member,
+        email=c.email,
+        attributes=c.attributes or {},
+        instance_id=row.id,
+        attempt=row.attempt,
+        workflow=f"{row.workflow_id}@{row.workflow_version}",
+        workflow_hash=row.workflow_hash,
+        state=row.state,
+        version=row.version,
+        dates=dict(row.dates),
+        flags=list(row.flags),
+        documents=dict(row.documents),
+    )
+
+
+def _event_record(r: Any) -> EventRecord:
+    return EventRecord(
+        id=r.id,
+        seq=r.seq,
+        trigger=r.trigger,
+        from_state=r.from_state,
+        to_state=r.to_state,
+        actor=r.actor,
+        role=r.role,
+        org_id=r.org_id,
+        occurred_on=r.occurred_on,
+        recorded_at=r.recorded_at,
+        payload=r.payload or {},
+        documents=r.documents or [],
+        votes=r.votes,
+        workflow=f"{r.workflow_id}@{r.workflow_version}",
+        workflow_hash=r.workflow_hash,
+        idempotency_key=r.idempotency_key,
+    )

@@ -1,0 +1,62 @@
+"""Engines for the two supported databases, configured the same way everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from admission_flow.errors import ConfigurationError
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` and route them to psycopg 3."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def build_engine(url: str, **kwargs: Any) -> Engine:
+    try:
+        parsed = make_url(normalise_url(url))
+    except ArgumentError as exc:
+        raise ConfigurationError(f"cannot parse database_url {url!r}: {exc}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed.render_as_string(hide_password=False), parsed.database, **kwargs)
+    if backend == "postgresql":
+        if parsed.get_driver_name() != "psycopg":
+            raise ConfigurationError("PostgreSQL is supported through psycopg 3 (postgresql+psycopg://)")
+        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    raise ConfigurationError(f"unsupported database {backend!r}: use sqlite:///PATH or postgresql://...")
+
+
+def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us issue BEGIN ourselves (pysqlite's own transaction handling defers locks badly).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if database and database != ":memory:":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Writers take the write lock up front: a deferred transaction that reads and then writes fails
+        # with SQLITE_BUSY instead of waiting when another process wrote in between. Readers do not block.
+        readonly = connection.get_execution_options().get("admission_flow_readonly", False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+    return engine

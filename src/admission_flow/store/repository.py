@@ -1,0 +1,241 @@
+"""Unit of work and queries. The only place (with migrate.py) that talks SQL.
+
+The fire path uses SQLAlchemy Core statements on the typed models' tables: one joined SELECT, one
+version-checked UPDATE, one INSERT per event (plus one per attached document). SQLAlchemy caches the
+compiled statements, so the per-event cost stays close to the driver's. Every SQLAlchemy error is translated
+here into the package's own errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import aliased
+
+from admission_flow.errors import StoreError
+from admission_flow.store.schema import Candidate, Document, Event, Instance, Org
+
+orgs, candidates, instances, events, documents = (
+    Org.__table__,
+    Candidate.__table__,
+    Instance.__table__,
+    Event.__table__,
+    Document.__table__,
+)
+_parent = aliased(Org)
+
+
+class DuplicateKey(StoreError):
+    """A unique constraint refused a row; ``constraint`` names the table/columns when the driver says."""
+
+    code = "duplicate_key"
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"duplicate key: {detail}")
+
+
+def _integrity_detail(exc: IntegrityError) -> str:
+    diag = getattr(exc.orig, "diag", None)
+    constraint = getattr(diag, "constraint_name", None)
+    return str(constraint or exc.orig)
+
+
+@dataclass(frozen=True)
+class InstanceRow:
+    """One instance joined with its candidate, organisation and the organisation's parent kind."""
+
+    id: int
+    candidate_id: str
+    attempt: int
+    workflow_id: str
+    workflow_version: str
+    workflow_hash: str
+    state: str
+    version: int
+    dates: dict[str, str]
+    flags: list[str]
+    documents: dict[str, Any]
+    candidate: Any  # attribute access to every candidates column
+    org: Any  # attribute access to every orgs column
+    parent_kind: str | None
+
+
+_INSTANCE_COLUMNS = (
+    instances.c.id,
+    instances.c.candidate_id,
+    instances.c.attempt,
+    instances.c.workflow_id,
+    instances.c.workflow_version,
+    instances.c.workflow_hash,
+    instances.c.state,
+    instances.c.version,
+    instances.c.dates,
+    instances.c.flags,
+    instances.c.documents,
+)
+_N_INSTANCE = len(_INSTANCE_COLUMNS)
+_N_CANDIDATE = len(candidates.c)
+_CANDIDATE_NAMES = tuple(c.name for c in candidates.c)
+_ORG_NAMES = tuple(c.name for c in orgs.c)
+_LOAD_INSTANCE = (
+    select(*_INSTANCE_COLUMNS, *candidates.c, *orgs.c, _parent.kind)
+    .select_from(instances)
+    .join(candidates, candidates.c.id == instances.c.candidate_id)
+    .join(orgs, orgs.c.id == candidates.c.org_id)
+    .outerjoin(_parent, _parent.id == orgs.c.parent_id)
+)
+
+
+class Tx:
+    """Operations inside one database transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    # ------------------------------------------------------------ instances (hot path)
+
+    def load_instance(self, candidate_id: str) -> InstanceRow | None:
+        stmt = (
+            _LOAD_INSTANCE.where(instances.c.candidate_id == candidate_id).order_by(instances.c.attempt.desc()).limit(1)
+        )
+        row = self.connection.execute(stmt).first()
+        if row is None:
+            return None
+        split = _N_INSTANCE + _N_CANDIDATE
+        return InstanceRow(
+            *row[:_N_INSTANCE],
+            candidate=SimpleNamespace(**dict(zip(_CANDIDATE_NAMES, row[_N_INSTANCE:split], strict=True))),
+            org=SimpleNamespace(**dict(zip(_ORG_NAMES, row[split:-1], strict=True))),
+            parent_kind=row[-1],
+        )
+
+    def update_instance(
+        self,
+        instance_id: int,
+        expected_version: int,
+        *,
+        state: str,
+        dates: dict[str, str],
+        flags: list[str],
+        documents: dict[str, Any],
+        updated_at: datetime,
+    ) -> bool:
+        result = self.connection.execute(
+            update(instances)
+            .where(instances.c.id == instance_id, instances.c.version == expected_version)
+            .values(
+                state=state,
+                version=expected_version + 1,
+                dates=dates,
+                flags=flags,
+                documents=documents,
+                updated_at=updated_at,
+            )
+        )
+        return result.rowcount == 1
+
+    def insert_instance(self, values: dict[str, Any]) -> int:
+        return int(self.connection.execute(insert(instances).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+
+    def next_attempt(self, candidate_id: str) -> int:
+        stmt = select(func.coalesce(func.max(instances.c.attempt), 0)).where(instances.c.candidate_id == candidate_id)
+        return int(self.connection.execute(stmt).scalar_one()) + 1
+
+    # ------------------------------------------------------------ events and documents
+
+    def insert_event(self, values: dict[str, Any]) -> int:
+        return int(self.connection.execute(insert(events).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+
+    def insert_documents(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self.connection.execute(insert(documents), list(rows))
+
+    def event_by_key(self, key: str) -> Row[Any] | None:
+        return self.connection.execute(select(events).where(events.c.idempotency_key == key)).first()
+
+    def events_of(self, instance_id: int) -> list[Row[Any]]:
+        stmt = select(events).where(events.c.instance_id == instance_id).order_by(events.c.seq)
+        return list(self.connection.execute(stmt))
+
+    def documents_of(self, instance_id: int) -> list[Row[Any]]:
+        stmt = select(documents).where(documents.c.instance_id == instance_id).order_by(documents.c.id)
+        return list(self.connection.execute(stmt))
+
+    # ------------------------------------------------------------ organisations and candidates
+
+    def insert_org(self, values: dict[str, Any]) -> None:
+        self.connection.execute(insert(orgs).values(**values))
+
+    def get_org(self, org_id: str) -> Row[Any] | None:
+        return self.connection.execute(select(orgs).where(orgs.c.id == org_id)).first()
+
+    def list_orgs(self) -> list[Row[Any]]:
+        return list(self.connection.execute(select(orgs).order_by(orgs.c.id)))
+
+    def insert_candidate(self, values: dict[str, Any]) -> None:
+        self.connection.execute(insert(candidates).values(**values))
+
+    def list_candidate_ids(self, *, org_ids: Sequence[str] | None = None, state: str | None = None) -> list[str]:
+        latest = (
+            select(instances.c.candidate_id, func.max(instances.c.attempt).label("attempt"))
+            .group_by(instances.c.candidate_id)
+            .subquery()
+        )
+        stmt = (
+            select(candidates.c.id)
+            .join(latest, latest.c.candidate_id == candidates.c.id)
+            .join(
+                instances,
+                (instances.c.candidate_id == latest.c.candidate_id) & (instances.c.attempt == latest.c.attempt),
+            )
+            .order_by(candidates.c.id)
+        )
+        if org_ids is not None:
+            stmt = stmt.where(candidates.c.org_id.in_(list(org_ids)))
+        if state is not None:
+            stmt = stmt.where(instances.c.state == state)
+        return [r[0] for r in self.connection.execute(stmt)]
+
+    def load_instances(self, candidate_ids: Sequence[str]) -> list[InstanceRow]:
+        rows = [self.load_instance(cid) for cid in candidate_ids]
+        return [r for r in rows if r is not None]
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self, *, readonly: bool = False) -> Iterator[Tx]:
+        """One unit of work: commits when the block ends normally, rolls back on any exception."""
+        try:
+            with self.engine.connect() as connection:
+                if readonly:
+                    connection = connection.execution_options(admission_flow_readonly=True)
+                with connection.begin():
+                    yield Tx(connection)
+        except IntegrityError as exc:
+            raise DuplicateKey(_integrity_detail(exc)) from exc
+        except DBAPIError as exc:
+            raise StoreError(f"database error: {exc.orig}") from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {exc}") from exc
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def as_date(value: str | date) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -1,0 +1,127 @@
+"""Tables, as SQLAlchemy 2.0 typed declarative models. Migrations in ``migrations/`` create exactly these."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from admission_flow.store.types import BigId, Json, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Org(Base):
+    """A node of the organisation tree: province → superior committee → grassroots committee → cell."""
+
+    __tablename__ = "orgs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("orgs.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    has_youth_union: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_trade_union: Mapped[bool] = mapped_column(Boolean, default=False)
+    contacts: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    attributes: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Candidate(Base):
+    """The person: the data guards and reports read."""
+
+    __tablename__ = "candidates"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(16))
+    ethnicity: Mapped[str | None] = mapped_column(String(64))
+    religion: Mapped[str | None] = mapped_column(String(64))
+    education: Mapped[str | None] = mapped_column(String(32))
+    remote_area: Mapped[bool] = mapped_column(Boolean, default=False)
+    occupation: Mapped[str | None] = mapped_column(String(64))
+    youth_union_member: Mapped[bool] = mapped_column(Boolean, default=False)
+    trade_union_member: Mapped[bool] = mapped_column(Boolean, default=False)
+    email: Mapped[str | None] = mapped_column(String(254))
+    attributes: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Instance(Base):
+    """One attempt of one candidate through one pinned workflow version."""
+
+    __tablename__ = "instances"
+    __table_args__ = (
+        UniqueConstraint("candidate_id", "attempt"),
+        Index(None, "workflow_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    candidate_id: Mapped[str] = mapped_column(ForeignKey("candidates.id"))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    workflow_id: Mapped[str] = mapped_column(String(64))
+    workflow_version: Mapped[str] = mapped_column(String(32))
+    workflow_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    dates: Mapped[dict[str, str]] = mapped_column(Json)
+    flags: Mapped[list[str]] = mapped_column(Json)
+    documents: Mapped[dict[str, Any]] = mapped_column(Json)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Event(Base):
+    """The audit trail: append-only, one row per applied event."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("instance_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    trigger: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(64))
+    to_state: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(64))
+    org_id: Mapped[str | None] = mapped_column(String(64))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(Json)
+    documents: Mapped[list[dict[str, Any]]] = mapped_column(Json)
+    votes: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    workflow_id: Mapped[str] = mapped_column(String(64))
+    workflow_version: Mapped[str] = mapped_column(String(32))
+    workflow_hash: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+
+class Document(Base):
+    """A paper on file for an instance (form code such as 1-KNĐ, its date, its reference)."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    kind: Mapped[str] = mapped_column(String(64))
+    form: Mapped[str | None] = mapped_column(String(32))
+    issued_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(Text)
+    attributes: Mapped[dict[str, Any]] = mapped_column(Json)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,173 @@
+"""The workflow language as strict pydantic models (``extra="forbid"``).
+
+A file is parsed by :mod:`admission_flow.workflow.loader` into plain data, validated here, then checked as a
+graph by :mod:`admission_flow.workflow.checks`. The JSON Schema printed by ``admission-flow schema`` is
+generated from these models, so editors and the docs follow them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN, description="snake_case identifier")]
+ANY_STATE = "*"
+BUILTIN_DATES = ("occurred_on", "birth_date")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Label(Strict):
+    """A text in Vietnamese (required) and English."""
+
+    vi: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Duration(Strict):
+    """A length of time. Exactly one unit is given."""
+
+    days: int | None = Field(default=None, ge=0)
+    weeks: int | None = Field(default=None, ge=0)
+    months: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> Duration:
+        given = [k for k in ("days", "weeks", "months") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of days, weeks, months")
+        return self
+
+
+class StateSpec(Strict):
+    label: Label
+    final: bool = False
+    description: str | None = None
+
+
+class DocumentSpec(Strict):
+    """A paper the procedure uses, e.g. the handwritten application (form 1-KNĐ)."""
+
+    form: str | None = Field(default=None, description="official form code, e.g. 1-KNĐ")
+    label: Label
+    valid_for: Duration | None = Field(
+        default=None, description="how long the paper stays usable after its date (guard documents_fresh)"
+    )
+
+
+class RecordSpec(Strict):
+    """A date an event records on the candidate.
+
+    ``- ceremony_on`` records the event's paper date (``occurred_on``). ``- {date: probation_end_on, from:
+    ceremony_on, add: {months: 12}}`` computes it from another date, read after this event's own records.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    date: Name
+    from_: Name | None = Field(default=None, alias="from")
+    add: Duration | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_yaml(cls, value: Any) -> Any:
+        return {"date": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> RecordSpec:
+        if (self.from_ is None) != (self.add is None):
+            raise ValueError("a computed date needs both 'from' and 'add'")
+        return self
+
+
+class GuardCall(Strict):
+    """One guard with its parameters. In YAML: ``- name`` or ``- name: {param: value}``."""
+
+    name: Name
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_yaml(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"name": value, "params": {}}
+        if isinstance(value, dict) and set(value) - {"name", "params"}:
+            if len(value) != 1:
+                raise ValueError("a guard is written as one key (its name) mapping to its parameters")
+            ((name, params),) = value.items()
+            if params is None:
+                params = {}
+            if not isinstance(params, dict):
+                raise ValueError(f"parameters of guard {name!r} must be a mapping")
+            return {"name": name, "params": params}
+        return value
+
+
+class TransitionSpec(Strict):
+    trigger: Name
+    label: Label | None = None
+    source: list[str] = Field(description=f"state name(s); {ANY_STATE!r} means every non-final state")
+    dest: Name | None = Field(default=None, description="omit for an internal event that records without moving")
+    roles: list[Name] = Field(default_factory=list, description="roles allowed to fire; empty means any role")
+    requires_documents: list[Name] = Field(default_factory=list)
+    guards: list[GuardCall] = Field(default_factory=list, description="eligibility rules; every failure is reported")
+    when: list[GuardCall] = Field(
+        default_factory=list,
+        description="routing conditions: among transitions sharing trigger and source, the first whose "
+        "conditions all pass is taken",
+    )
+    records: list[RecordSpec] = Field(
+        default_factory=list, description="dates this event sets on the candidate (default: its occurred_on)"
+    )
+    sets: list[Name] = Field(default_factory=list, description="flags this event sets")
+    clears: list[Name] = Field(default_factory=list, description="flags this event clears")
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @property
+    def internal(self) -> bool:
+        return self.dest is None
+
+
+class WorkflowSpec(Strict):
+    id: Name
+    version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    title: Label
+    description: str | None = None
+    initial: Name
+    roles: dict[Name, Label] = Field(default_factory=dict)
+    documents: dict[Name, DocumentSpec] = Field(default_factory=dict)
+    dates: dict[Name, Label] = Field(default_factory=dict, description="dates events may record on the candidate")
+    flags: dict[Name, Label] = Field(default_factory=dict, description="yes/no facts events may set")
+    states: dict[Name, StateSpec]
+    transitions: list[TransitionSpec]
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_text(cls, value: Any) -> Any:
+        # `version: 2021` is a number in YAML; administrators mean the text "2021".
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+def parse_workflow_ref(ref: str) -> tuple[str, str | None]:
+    """``standard@2021`` → ("standard", "2021"); ``standard`` → ("standard", None)."""
+    match = re.fullmatch(r"([a-z][a-z0-9_]*)(?:@([A-Za-z0-9][A-Za-z0-9._-]*))?", ref)
+    if match is None:
+        raise ValueError(f"not a workflow reference: {ref!r} (expected ID or ID@VERSION)")
+    return match.group(1), match.group(2)
+
+
+# Literal kept for the JSON Schema's description of the built-in date names.
+BuiltinDate = Literal["occurred_on", "birth_date"]
