@@ -34,7 +34,6 @@ from admission_flow.store.repository import DuplicateKey, InstanceRow, Store, Tx
 from admission_flow.workflow.catalog import Catalog
 from admission_flow.workflow.spec import Duration, RecordSpec
 
-
 ENROL_TRIGGER = "add_to_source_plan"
 
 
