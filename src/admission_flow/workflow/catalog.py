@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from admission_flow.errors import NotFound, Problem, WorkflowDefinitionError
@@ -34,23 +34,35 @@ class Catalog:
 
     @classmethod
     def from_folder(cls, folder: Path, registry: GuardRegistry) -> Catalog:
+        """Every ``*.yaml``/``*.yml`` in ``folder``, validated together (all problems at once)."""
+        return cls.from_path(folder, registry)
+
+    @classmethod
+    def from_path(cls, path: Path, registry: GuardRegistry) -> Catalog:
+        """One workflow file, or every workflow file of a folder."""
+        if path.is_file():
+            files = [path]
+        elif path.is_dir():
+            files = list(iter_workflow_files(path))
+        else:
+            raise WorkflowDefinitionError([Problem(str(path), 1, 1, "", "no such file or folder")])
+        if not files:
+            raise WorkflowDefinitionError([Problem(str(path), 1, 1, "", "no workflow files (*.yaml, *.yml) here")])
         problems: list[Problem] = []
         specs: list[tuple[WorkflowSpec, str]] = []
-        if not folder.is_dir():
-            raise WorkflowDefinitionError([Problem(str(folder), 1, 1, "", "workflows folder does not exist")])
         seen: dict[tuple[str, str], str] = {}
-        for path in iter_workflow_files(folder):
-            spec, found = load_spec_file(path, registry)
+        for file in files:
+            spec, found = load_spec_file(file, registry)
             problems.extend(found)
             if spec is None or found:
                 continue
             if (spec.id, spec.version) in seen:
                 problems.append(
-                    Problem(str(path), 1, 1, "id", f"{spec.key} is also defined in {seen[(spec.id, spec.version)]}")
+                    Problem(str(file), 1, 1, "id", f"{spec.key} is also defined in {seen[(spec.id, spec.version)]}")
                 )
                 continue
-            seen[(spec.id, spec.version)] = str(path)
-            specs.append((spec, str(path)))
+            seen[(spec.id, spec.version)] = str(file)
+            specs.append((spec, str(file)))
         if problems:
             raise WorkflowDefinitionError(problems)
         return cls(CompiledWorkflow(spec, content_hash(spec), registry) for spec, _ in specs)
@@ -74,7 +86,7 @@ class Catalog:
             raise NotFound("workflow", ref) from None
         return self.get(workflow_id, version)
 
-    def __iter__(self) -> Iterable[CompiledWorkflow]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[CompiledWorkflow]:
         return iter(sorted(self._by_key.values(), key=lambda wf: (wf.spec.id, _version_key(wf.spec.version))))
 
     def __len__(self) -> int:

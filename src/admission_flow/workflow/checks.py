@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from admission_flow.errors import Problem
 from admission_flow.guards.base import GuardRegistry
 from admission_flow.workflow.loader import LocatedDocument, PathKey
-from admission_flow.workflow.spec import ANY_STATE, BUILTIN_DATES, GuardCall, WorkflowSpec
+from admission_flow.workflow.spec import ANY_STATE, BUILTIN_DATES, NAME_PATTERN, GuardCall, WorkflowSpec
 
 _PLAIN_MESSAGES = {
     "missing": "this key is required",
@@ -45,7 +45,10 @@ def validation_problems(doc: LocatedDocument, exc: ValidationError, base: PathKe
             message = f"required key {path[-1]!r} is missing"
             problems.append(doc.problem(path[:-1], message))
             continue
-        message = _PLAIN_MESSAGES.get(kind) or str(err["msg"]).removeprefix("Value error, ")
+        if kind == "string_pattern_mismatch" and (err.get("ctx") or {}).get("pattern") != NAME_PATTERN:
+            message = f"{err['input']!r} does not match the expected form {err['ctx']['pattern']}"
+        else:
+            message = _PLAIN_MESSAGES.get(kind) or str(err["msg"]).removeprefix("Value error, ")
         problems.append(doc.problem(path, message))
     return problems
 

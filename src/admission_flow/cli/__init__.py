@@ -1,0 +1,7 @@
+"""The ``admission-flow`` command line."""
+
+from __future__ import annotations
+
+from admission_flow.cli.app import app, main
+
+__all__ = ["app", "main"]

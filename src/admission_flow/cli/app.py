@@ -1,0 +1,352 @@
+"""``admission-flow``: a thin adapter — parse options, call the facade, render. No rules live here.
+
+Exit codes (a contract): 0 ok, 1 unexpected, 2 usage or invalid input, 3 not found, 4 conflict or refused
+transition, 5 invalid workflow.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from admission_flow.cli import parse, render
+from admission_flow.errors import AdmissionFlowError, Problem, WorkflowDefinitionError
+from admission_flow.flow import AdmissionFlow
+from admission_flow.model import ORG_KINDS
+
+app = typer.Typer(
+    name="admission-flow",
+    help="Run the Party member-admission procedure as durable, audited state machines.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+org_app = typer.Typer(help="Organisations (the party tree).", no_args_is_help=True)
+candidate_app = typer.Typer(help="Candidates and their procedure.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+app.add_typer(candidate_app, name="candidate")
+
+F = TypeVar("F", bound=Callable[..., Any])
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def handled(fn: F) -> F:
+    """Turn package errors into a clear message and the contract's exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except AdmissionFlowError as exc:
+            render.error(exc, as_json=bool(kwargs.get("as_json")))
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    database_url: Annotated[str | None, typer.Option(help="Overrides ADMISSION_FLOW_DATABASE_URL.")] = None,
+    workflows_dir: Annotated[Path | None, typer.Option(help="Overrides ADMISSION_FLOW_WORKFLOWS_DIR.")] = None,
+) -> None:
+    ctx.obj = {"database_url": database_url, "workflows_dir": workflows_dir}
+
+
+@contextmanager
+def open_flow(ctx: typer.Context) -> Iterator[AdmissionFlow]:
+    flow = AdmissionFlow.from_settings(**(ctx.obj or {}))
+    try:
+        yield flow
+    finally:
+        flow.close()
+
+
+# ---------------------------------------------------------------- workflows
+
+
+@app.command()
+@handled
+def validate(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: the workflows folder).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check workflow files; print every problem as FILE:LINE:COLUMN: PATH: MESSAGE (exit 5 if any)."""
+    from admission_flow.guards import default_registry
+    from admission_flow.settings import load_settings
+    from admission_flow.workflow.catalog import Catalog
+
+    folders = paths or [load_settings(**(ctx.obj or {})).workflows_dir]
+    keys: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    for folder in folders:
+        try:
+            catalog = Catalog.from_path(folder, default_registry())
+        except WorkflowDefinitionError as exc:
+            problems.extend(exc.problems)
+            continue
+        keys += [{"workflow": wf.key, "hash": wf.content_hash, "states": len(wf.spec.states)} for wf in catalog]
+    if problems:
+        raise WorkflowDefinitionError(problems)
+    if as_json:
+        render.emit_json({"valid": keys})
+    else:
+        for k in keys:
+            render.out.print(f"[green]ok[/green] {k['workflow']}  {k['states']} states  sha256 {k['hash'][:12]}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of workflow files (for editors: yaml-language-server, VS Code)."""
+    from admission_flow.workflow.spec import WorkflowSpec
+
+    document = WorkflowSpec.model_json_schema(by_alias=True)
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "admission_flow workflow"
+    render.emit_json(document)
+
+
+@app.command()
+@handled
+def diagram(
+    ctx: typer.Context,
+    workflow: Annotated[str, typer.Argument(help="ID or ID@VERSION")] = "standard",
+    highlight: Annotated[list[str] | None, typer.Option(help="State to emphasise (repeatable).")] = None,
+    internal: Annotated[bool, typer.Option(help="Also draw internal events as self-loops.")] = False,
+) -> None:
+    """Print the workflow as a Mermaid state diagram."""
+    from admission_flow.workflow.diagram import mermaid
+
+    with open_flow(ctx) as flow:
+        spec = flow.catalog.resolve(workflow).spec
+    render.out.print(mermaid(spec, highlight=highlight or (), internal=internal), markup=False)
+
+
+# ---------------------------------------------------------------- database
+
+
+@db_app.command("upgrade")
+@handled
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create or upgrade the tables to the newest revision."""
+    from admission_flow.store import migrate
+
+    with open_flow(ctx) as flow:
+        flow.upgrade_database()
+        revision = migrate.current_revision(flow.store.engine)
+    render.out.print(f"[green]ok[/green] database at revision {revision}")
+
+
+# ---------------------------------------------------------------- organisations
+
+
+@org_app.command("add")
+@handled
+def org_add(
+    ctx: typer.Context,
+    org_id: Annotated[str, typer.Argument(metavar="ID")],
+    name: Annotated[str, typer.Option(help="Full name, e.g. 'Chi bộ ấp An Phú'.")],
+    kind: Annotated[str, typer.Option(help=f"One of: {', '.join(ORG_KINDS)}.")],
+    parent: Annotated[str | None, typer.Option(help="Parent organisation id.")] = None,
+    youth_union: Annotated[bool, typer.Option(help="Has a Youth Union organisation.")] = False,
+    trade_union: Annotated[bool, typer.Option(help="Has a Trade Union organisation.")] = False,
+    contact: Annotated[list[str] | None, typer.Option(help="ROLE=NAME <EMAIL> (repeatable).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add an organisation node."""
+    with open_flow(ctx) as flow:
+        record = flow.add_org(
+            id=org_id,
+            name=name,
+            kind=kind,
+            parent_id=parent,
+            has_youth_union=youth_union,
+            has_trade_union=trade_union,
+            contacts=parse.parse_contacts(contact),
+        )
+    render.emit_json(record.as_dict()) if as_json else render.out.print(f"[green]ok[/green] {record.id}")
+
+
+@org_app.command("list")
+@handled
+def org_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List organisations."""
+    with open_flow(ctx) as flow:
+        records = flow.orgs()
+    render.emit_json([r.as_dict() for r in records]) if as_json else render.orgs(records)
+
+
+# ---------------------------------------------------------------- candidates
+
+
+@candidate_app.command("add")
+@handled
+def candidate_add(
+    ctx: typer.Context,
+    candidate_id: Annotated[str, typer.Argument(metavar="ID")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    org: Annotated[str, typer.Option(help="Organisation (cell) id.")],
+    birth_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD or DD/MM/YYYY.")] = None,
+    sex: Annotated[str | None, typer.Option(help="male or female.")] = None,
+    ethnicity: Annotated[str | None, typer.Option()] = None,
+    religion: Annotated[str | None, typer.Option()] = None,
+    education: Annotated[str | None, typer.Option(help="none, primary, lower_secondary, ... university.")] = None,
+    remote_area: Annotated[bool, typer.Option(help="Lives/works in a remote or disadvantaged area.")] = False,
+    occupation: Annotated[str | None, typer.Option()] = None,
+    youth_union: Annotated[bool, typer.Option(help="Youth Union member.")] = False,
+    trade_union: Annotated[bool, typer.Option(help="Trade Union member.")] = False,
+    email: Annotated[str | None, typer.Option()] = None,
+    workflow: Annotated[str | None, typer.Option(help="ID or ID@VERSION (default: settings).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register a person and start them on a workflow (state: the workflow's initial state)."""
+    with open_flow(ctx) as flow:
+        record = flow.add_candidate(
+            id=candidate_id,
+            full_name=name,
+            org_id=org,
+            birth_date=parse.parse_date(birth_date) if birth_date else None,
+            sex=sex,
+            ethnicity=ethnicity,
+            religion=religion,
+            education=education,
+            remote_area=remote_area,
+            occupation=occupation,
+            youth_union_member=youth_union,
+            trade_union_member=trade_union,
+            email=email,
+            workflow=workflow,
+        )
+    if as_json:
+        render.emit_json(record.as_dict())
+    else:
+        render.out.print(f"[green]ok[/green] {record.id} started on {record.workflow} in state {record.state}")
+
+
+@candidate_app.command("show")
+@handled
+def candidate_show(
+    ctx: typer.Context, candidate_id: Annotated[str, typer.Argument(metavar="ID")], as_json: JsonOpt = False
+) -> None:
+    """Show a candidate, their state, recorded dates, flags and documents."""
+    with open_flow(ctx) as flow:
+        record = flow.candidate(candidate_id)
+        label = flow.catalog.resolve(record.workflow).spec.states[record.state].label.vi
+    render.emit_json(record.as_dict()) if as_json else render.candidate(record, label)
+
+
+@candidate_app.command("list")
+@handled
+def candidate_list(
+    ctx: typer.Context,
+    org: Annotated[str | None, typer.Option(help="Only this organisation and everything under it.")] = None,
+    state: Annotated[str | None, typer.Option(help="Only candidates in this state.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List candidates with their current state."""
+    with open_flow(ctx) as flow:
+        records = flow.candidates(org_id=org, state=state)
+    render.emit_json([r.as_dict() for r in records]) if as_json else render.candidates(records)
+
+
+# ---------------------------------------------------------------- events
+
+
+@app.command()
+@handled
+def fire(
+    ctx: typer.Context,
+    candidate_id: Annotated[str, typer.Argument(metavar="CANDIDATE")],
+    trigger: Annotated[str, typer.Argument()],
+    on: Annotated[str | None, typer.Option(help="Date on the paper (default: today in the configured zone).")] = None,
+    actor: Annotated[str, typer.Option(help="Who records the event.")] = "cli",
+    role: Annotated[str | None, typer.Option(help="Role the actor acts in (e.g. cell).")] = None,
+    data: Annotated[list[str] | None, typer.Option(help="KEY=VALUE payload (repeatable).")] = None,
+    votes: Annotated[str | None, typer.Option(help="IN_FAVOUR/ELIGIBLE, e.g. 6/9.")] = None,
+    document: Annotated[
+        list[str] | None, typer.Option(help="KIND or kind=KIND,on=DATE,ref=REF,key=value (repeatable).")
+    ] = None,
+    idempotency_key: Annotated[str | None, typer.Option(help="Replaying the same key changes nothing.")] = None,
+    expected_version: Annotated[
+        int | None, typer.Option(help="Refuse unless the candidate is at this version.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fire an event; refused events print every reason (exit 4)."""
+    with open_flow(ctx) as flow:
+        occurred_on = parse.parse_date(on) if on else flow.service.today()
+        result = flow.fire(
+            candidate_id,
+            trigger,
+            on=occurred_on,
+            actor=actor,
+            role=role,
+            data=parse.parse_pairs(data, "--data"),
+            votes=parse.parse_votes(votes),
+            documents=[parse.parse_document(d, occurred_on) for d in document or []],
+            idempotency_key=idempotency_key,
+            expected_version=expected_version,
+        )
+    render.emit_json(result.as_dict()) if as_json else render.fired(result)
+
+
+@app.command()
+@handled
+def options(
+    ctx: typer.Context,
+    candidate_id: Annotated[str, typer.Argument(metavar="CANDIDATE")],
+    on: Annotated[str | None, typer.Option(help="Evaluate as of this paper date.")] = None,
+    role: Annotated[str | None, typer.Option(help="Evaluate for this role.")] = None,
+    votes: Annotated[str | None, typer.Option(help="Assume this vote, e.g. 6/9.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List every trigger from the current state: allowed, or every reason why not."""
+    with open_flow(ctx) as flow:
+        records = flow.options(
+            candidate_id, on=parse.parse_date(on) if on else None, role=role, votes=parse.parse_votes(votes)
+        )
+    render.emit_json([r.as_dict() for r in records]) if as_json else render.options(records)
+
+
+@app.command()
+@handled
+def history(
+    ctx: typer.Context, candidate_id: Annotated[str, typer.Argument(metavar="CANDIDATE")], as_json: JsonOpt = False
+) -> None:
+    """The audit trail of a candidate, oldest first."""
+    with open_flow(ctx) as flow:
+        records = flow.history(candidate_id)
+    render.emit_json([r.as_dict() for r in records]) if as_json else render.history(records)
+
+
+@app.command()
+@handled
+def demo(
+    ctx: typer.Context,
+    database: Annotated[Path, typer.Option(help="SQLite file to (re)create for the demo.")] = Path("var/demo.db"),
+) -> None:
+    """Build a sample organisation tree and cohort, drive them through the procedure, print a summary."""
+    from admission_flow.cli.demo import run_demo
+
+    run_demo(database, workflows_dir=(ctx.obj or {}).get("workflows_dir"))
+
+
+def main() -> None:
+    try:
+        app()
+    except WorkflowDefinitionError as exc:  # raised before a command's own handler could run
+        render.error(exc, as_json=False)
+        raise SystemExit(exc.exit_code) from None
+
+
+__all__ = ["app", "main"]
