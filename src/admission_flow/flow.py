@@ -25,7 +25,6 @@ from admission_flow.model import (
 )
 from admission_flow.service import AdmissionService
 from admission_flow.settings import Settings, load_settings
-from admission_flow.store import migrate
 from admission_flow.store.engine import build_engine
 from admission_flow.store.repository import Store
 from admission_flow.workflow.catalog import Catalog
@@ -66,6 +65,8 @@ class AdmissionFlow:
 
     def upgrade_database(self) -> None:
         """Create or upgrade the tables (Alembic, to the newest revision)."""
+        from admission_flow.store import migrate  # Alembic is only needed here
+
         migrate.upgrade(self.store.engine)
 
     def register_guard(

@@ -10,14 +10,16 @@ import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from admission_flow.cli import parse, render
 from admission_flow.errors import AdmissionFlowError, Problem, WorkflowDefinitionError
-from admission_flow.flow import AdmissionFlow
 from admission_flow.model import ORG_KINDS
+
+if TYPE_CHECKING:
+    from admission_flow.flow import AdmissionFlow
 
 app = typer.Typer(
     name="admission-flow",
@@ -62,6 +64,8 @@ def root(
 
 @contextmanager
 def open_flow(ctx: typer.Context) -> Iterator[AdmissionFlow]:
+    from admission_flow.flow import AdmissionFlow  # SQLAlchemy and transitions load only when needed
+
     flow = AdmissionFlow.from_settings(**(ctx.obj or {}))
     try:
         yield flow

@@ -5,11 +5,13 @@ Every problem is collected; nothing stops at the first. Messages say what was fo
 
 from __future__ import annotations
 
+import difflib
+import types
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from admission_flow.errors import Problem
 from admission_flow.guards.base import GuardRegistry
@@ -20,8 +22,10 @@ _PLAIN_MESSAGES = {
     "missing": "this key is required",
     "string_pattern_mismatch": "must be a snake_case name (lowercase letters, digits and _; starting with a letter)",
     "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
     "int_type": "must be a whole number",
     "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
     "string_type": "must be text",
     "dict_type": "must be a mapping (key: value)",
     "model_type": "must be a mapping (key: value)",
@@ -31,14 +35,21 @@ _PLAIN_MESSAGES = {
 }
 
 
-def validation_problems(doc: LocatedDocument, exc: ValidationError, base: PathKey = ()) -> list[Problem]:
-    """Translate pydantic errors into located problems with plain messages."""
+def validation_problems(
+    doc: LocatedDocument, exc: ValidationError, model: type[BaseModel], base: PathKey = ()
+) -> list[Problem]:
+    """Translate pydantic errors into located problems with plain messages. ``model`` is what was validated."""
     problems = []
     for err in exc.errors(include_url=False):
-        path = (*base, *(part for part in err["loc"] if isinstance(part, str | int)))
+        loc = [part for part in err["loc"] if isinstance(part, str | int)]
+        # A bad mapping key (a state named `Probationary`) is reported at the key, not at its value.
+        is_key = bool(loc) and loc[-1] == "[key]"
+        loc = loc[:-1] if is_key else loc
+        path = (*base, *loc)
         kind = err["type"]
         if kind == "extra_forbidden":
-            message = f"unknown key {path[-1]!r}" if path else "unknown key"
+            known = _known_keys(model, loc[:-1])
+            message = f"unknown key {path[-1]!r}{_hint(str(path[-1]), known) or _choices(known)}"
             problems.append(doc.problem(path, message, prefer_key=True))
             continue
         if kind == "missing":
@@ -49,8 +60,35 @@ def validation_problems(doc: LocatedDocument, exc: ValidationError, base: PathKe
             message = f"{err['input']!r} does not match the expected form {err['ctx']['pattern']}"
         else:
             message = _PLAIN_MESSAGES.get(kind) or str(err["msg"]).removeprefix("Value error, ")
-        problems.append(doc.problem(path, message))
+        problems.append(doc.problem(path, message, prefer_key=is_key))
     return problems
+
+
+def _known_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """The keys the model accepts at ``loc`` (as spelt in YAML), for a did-you-mean on an unknown key."""
+    annotation: Any = model
+    for part in (*loc, None):
+        while get_origin(annotation) in (Annotated, Union, types.UnionType):  # Annotated[X, ...], X | None
+            args = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if get_origin(annotation) is not Annotated and len(args) != 1:
+                return []
+            annotation = args[0]
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            fields = {info.alias or name: info for name, info in annotation.model_fields.items()}
+            if part is None:
+                return list(fields)
+            if part not in fields:
+                return []
+            annotation = fields[part].annotation
+        elif get_origin(annotation) in (list, dict) and part is not None:
+            annotation = get_args(annotation)[-1]
+        else:
+            return []
+    return []
+
+
+def _choices(known: Sequence[str]) -> str:
+    return f" (expected one of: {', '.join(known)})" if known else ""
 
 
 def validate_document(doc: LocatedDocument, registry: GuardRegistry) -> tuple[WorkflowSpec | None, list[Problem]]:
@@ -59,7 +97,7 @@ def validate_document(doc: LocatedDocument, registry: GuardRegistry) -> tuple[Wo
     try:
         spec = WorkflowSpec.model_validate(doc.data)
     except ValidationError as exc:
-        return None, validation_problems(doc, exc)
+        return None, validation_problems(doc, exc, WorkflowSpec)
     problems = list(graph_problems(spec, doc, registry))
     return spec, problems
 
@@ -75,12 +113,38 @@ def expand_sources(spec: WorkflowSpec, sources: Iterable[str]) -> list[str]:
 
 
 def graph_problems(spec: WorkflowSpec, doc: LocatedDocument, registry: GuardRegistry) -> Iterable[Problem]:
+    references: list[Problem] = []
     if spec.initial not in spec.states:
-        yield doc.problem(("initial",), f"initial state {spec.initial!r} is not declared in states")
+        hint = _hint(spec.initial, spec.states)
+        references.append(doc.problem(("initial",), f"initial state {spec.initial!r} is not declared in states{hint}"))
+    for index in range(len(spec.transitions)):
+        references.extend(_state_problems(spec, doc, index))
+    yield from references
     for index in range(len(spec.transitions)):
         yield from _reference_problems(spec, doc, registry, index)
     yield from _ambiguity_problems(spec, doc)
-    yield from _shape_problems(spec, doc)
+    # After a misspelt state name, "cannot be reached" and "no transition leaves it" would only echo the typo.
+    yield from (p for p in _shape_problems(spec, doc) if not references or "cannot be left" in p.message)
+
+
+def _state_problems(spec: WorkflowSpec, doc: LocatedDocument, index: int) -> Iterable[Problem]:
+    t = spec.transitions[index]
+    at: PathKey = ("transitions", index)
+    if not t.source:
+        yield doc.problem((*at, "source"), "give at least one source state (or '*' for every non-final state)")
+    for i, source in enumerate(t.source):
+        if source != ANY_STATE and source not in spec.states:
+            path = _written(doc, (*at, "source", i))
+            yield doc.problem(path, f"unknown state {source!r}{_hint(source, spec.states)}")
+    if t.dest is not None and t.dest not in spec.states:
+        yield doc.problem((*at, "dest"), f"unknown state {t.dest!r}{_hint(t.dest, spec.states)}")
+
+
+def _written(doc: LocatedDocument, path: PathKey) -> PathKey:
+    """``path`` cut back to what the YAML spells out: ``source: x`` has no ``source[0]``, ``- x`` no ``.date``."""
+    while path and path not in doc.values:
+        path = path[:-1]
+    return path
 
 
 def _reference_problems(
@@ -88,11 +152,6 @@ def _reference_problems(
 ) -> Iterable[Problem]:
     t = spec.transitions[index]
     at: PathKey = ("transitions", index)
-    for i, source in enumerate(t.source):
-        if source != ANY_STATE and source not in spec.states:
-            yield doc.problem((*at, "source", i), f"unknown state {source!r}{_hint(source, spec.states)}")
-    if t.dest is not None and t.dest not in spec.states:
-        yield doc.problem((*at, "dest"), f"unknown state {t.dest!r}{_hint(t.dest, spec.states)}")
     for field, names, known, kind in (
         ("roles", t.roles, spec.roles, "role"),
         ("requires_documents", t.requires_documents, spec.documents, "document"),
@@ -104,8 +163,13 @@ def _reference_problems(
                 yield doc.problem((*at, field, i), f"unknown {kind} {name!r}{_hint(name, known)}")
     dates = {*spec.dates, *BUILTIN_DATES}
     for i, record in enumerate(t.records):
-        if record.date not in spec.dates:
-            yield doc.problem((*at, "records", i), f"unknown date {record.date!r}{_hint(record.date, spec.dates)}")
+        where = _written(doc, (*at, "records", i, "date"))
+        if record.date in BUILTIN_DATES:
+            yield doc.problem(
+                where, f"{record.date!r} is built in and cannot be recorded; declare a date under 'dates'"
+            )
+        elif record.date not in spec.dates:
+            yield doc.problem(where, f"unknown date {record.date!r}{_hint(record.date, spec.dates)}")
         if record.from_ is not None and record.from_ not in dates:
             yield doc.problem((*at, "records", i, "from"), f"unknown date {record.from_!r}{_hint(record.from_, dates)}")
     for field in ("guards", "when"):
@@ -128,7 +192,7 @@ def guard_call_problems(
         guard.params.model_validate(call.params, context=guard_params_context(spec))
     except ValidationError as exc:
         # Inside the YAML the parameters sit under the guard's name: transitions[i].guards[j].<name>.<param>
-        yield from validation_problems(doc, exc, base=(*at, call.name))
+        yield from validation_problems(doc, exc, guard.params, base=(*at, call.name))
 
 
 def _ambiguity_problems(spec: WorkflowSpec, doc: LocatedDocument) -> Iterable[Problem]:
@@ -183,7 +247,5 @@ def _reachable(initial: str, exits: dict[str, set[str]]) -> set[str]:
 
 
 def _hint(name: str, known: Iterable[str]) -> str:
-    import difflib
-
     close = difflib.get_close_matches(name, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""

@@ -79,17 +79,25 @@ class _Builder:
         self.doc = LocatedDocument(file=file, data=None)
         self.loader = loader
         self.problems: list[Problem] = []
+        self._open: set[int] = set()  # nodes being built: an alias back into one of them is a cycle
 
     def pos(self, node: yaml.Node) -> Position:
         return Position(self.doc.file, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
         self.doc.values[path] = self.pos(node)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.ScalarNode):
+            return self.loader.construct_object(node, deep=True)
+        if id(node) in self._open:
+            self.problems.append(self._at(node, path, "a YAML alias refers back to its own anchor (a cycle)"))
+            return None
+        self._open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        finally:
+            self._open.discard(id(node))
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -100,7 +108,8 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problems.append(self._at(key_node, path, "keys must be plain text"))
                 continue
-            key = str(self.loader.construct_object(key_node))
+            # The key as written: `true:`, `0x10:` or `~:` stay "true", "0x10" and "~", not "True", "16", "None".
+            key = str(key_node.value)
             child = (*path, key)
             if key in result:
                 first = self.doc.keys[child]
@@ -128,14 +137,26 @@ def parse_yaml(text: str, file: str) -> tuple[LocatedDocument | None, list[Probl
         builder.doc.data = builder.build(node, ())
         return builder.doc, builder.problems
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
-        return None, [Problem(file, line, column, "", f"YAML syntax error: {message}")]
+        return None, [_syntax_problem(exc, file)]
     except yaml.YAMLError as exc:
         return None, [Problem(file, 1, 1, "", f"YAML error: {exc}")]
     finally:
         loader.dispose()
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
+    """``while parsing a flow mapping at line 4, column 7: expected ',' or '}', but got ':'``."""
+    mark, context = exc.problem_mark or exc.context_mark, exc.context
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    start, joiner = exc.context_mark, " "  # "expected a single document in the stream but found another..."
+    if context and context.startswith("while "):
+        joiner = ": "
+        if start is not None and (start.line, start.column) != (line - 1, column - 1):
+            context += f" at line {start.line + 1}, column {start.column + 1}"
+    message = joiner.join(filter(None, [context, exc.problem])) or "invalid YAML"
+    if "\\t" in (exc.problem or ""):
+        message += " (indent with spaces, not tabs)"
+    return Problem(file, line, column, "", f"YAML syntax error: {message}")
 
 
 def read_yaml_file(path: Path, display: str | None = None) -> tuple[LocatedDocument | None, list[Problem]]:
