@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from admission_flow.calendar import WorkingCalendar, load_calendar
 from admission_flow.clock import Clock, SystemClock
 from admission_flow.errors import ConfigurationError, InvalidInput
 from admission_flow.guards import GuardParams, GuardRegistry, NoParams, default_registry
@@ -23,10 +25,15 @@ from admission_flow.model import (
     Option,
     OrgRecord,
 )
+from admission_flow.notify import Notifier
+from admission_flow.notify.render import Renderer
+from admission_flow.notify.smtp import SmtpNotifier
+from admission_flow.reports import DeadlineRecord, OutboxRecord, ReminderRecord, TimeReports
 from admission_flow.service import AdmissionService
 from admission_flow.settings import Settings, load_settings
 from admission_flow.store.engine import build_engine
-from admission_flow.store.repository import Store
+from admission_flow.store.repository import InstanceRow, Store, Tx
+from admission_flow.timekeeper import DeliveryReport, Policy, SweepReport, Timekeeper
 from admission_flow.workflow.catalog import Catalog
 
 
@@ -44,13 +51,42 @@ class AdmissionFlow:
     Build it with :meth:`from_settings`; call :meth:`upgrade_database` once per database; close it when done.
     """
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None, guards: GuardRegistry | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        guards: GuardRegistry | None = None,
+        notifier: Notifier | None = None,
+    ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.guards = guards or default_registry()
         self.store = Store(build_engine(settings.database_url))
+        self.renderer = Renderer(settings.templates_dir)
         self._catalog: Catalog | None = None
+        self._calendar: WorkingCalendar | None = None
+        self._notifier = notifier
         self.service = AdmissionService(self.store, self._get_catalog, self.clock, settings.timezone)
+        self.timekeeper = Timekeeper(
+            self.store,
+            self._get_catalog,
+            self._get_calendar,
+            self.clock,
+            self.renderer,
+            self._get_notifier,
+            Policy(
+                zone=ZoneInfo(settings.timezone),
+                reminder_time=settings.reminder_time,
+                sweep_batch=settings.sweep_batch,
+                sender=settings.smtp_sender,
+                max_attempts=settings.delivery_max_attempts,
+                backoff=timedelta(seconds=settings.delivery_backoff_seconds),
+                lease=timedelta(seconds=settings.delivery_lease_seconds),
+            ),
+        )
+        self.service.timekeeper = self.timekeeper
+        self.service.calendar = self._get_calendar
 
     @classmethod
     def from_settings(cls, *, clock: Clock | None = None, **overrides: Any) -> AdmissionFlow:
@@ -70,8 +106,12 @@ class AdmissionFlow:
         migrate.upgrade(self.store.engine)
 
     def register_guard(
-        self, name: str, check: GuardCheck[P], params: type[P] = NoParams, description: str = ""
-    ) -> None:  # type: ignore[assignment]
+        self,
+        name: str,
+        check: GuardCheck[P],
+        params: type[P] = NoParams,  # type: ignore[assignment]
+        description: str = "",
+    ) -> None:
         """Add a guard that workflows can name. Workflows are (re)validated on next use."""
         self.guards.register(name, check, params, description)
         self._catalog = None
@@ -82,8 +122,31 @@ class AdmissionFlow:
 
     def _get_catalog(self) -> Catalog:
         if self._catalog is None:
-            self._catalog = Catalog.from_folder(Path(self.settings.workflows_dir), self.guards)
+            folder = Path(self.settings.workflows_dir)
+            self._catalog = Catalog.from_folder(folder, self.guards, self.renderer.names())
         return self._catalog
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        return self._get_calendar()
+
+    def _get_calendar(self) -> WorkingCalendar:
+        if self._calendar is None:
+            self._calendar = load_calendar(self.settings.calendar_file)
+        return self._calendar
+
+    def _get_notifier(self) -> Notifier:
+        if self._notifier is None:
+            s = self.settings
+            self._notifier = SmtpNotifier(
+                s.smtp_host,
+                s.smtp_port,
+                security=s.smtp_security,
+                username=s.smtp_username,
+                password=s.smtp_password,
+                timeout=s.smtp_timeout_seconds,
+            )
+        return self._notifier
 
     def close(self) -> None:
         self.store.dispose()
@@ -156,6 +219,37 @@ class AdmissionFlow:
 
     def history(self, candidate_id: str) -> list[EventRecord]:
         return self.service.history(candidate_id)
+
+    # ---------------------------------------------------------------- durable time
+
+    def sweep(self, now: datetime | None = None) -> SweepReport:
+        """Turn every due timer into an outbox message or an automatic event (batches, one transaction each)."""
+        return self.timekeeper.sweep(self._auto_fire, now)
+
+    def deliver(self, now: datetime | None = None, limit: int = 100) -> DeliveryReport:
+        """Send due outbox messages; failures are recorded and retried with exponential backoff."""
+        return self.timekeeper.deliver(now, limit)
+
+    def _auto_fire(self, tx: Tx, inst: InstanceRow, trigger: str, on: date, actor: str) -> int:
+        event = EventInput(occurred_on=on, actor=actor, role="system")
+        return self.service.apply_event(tx, inst, trigger, event, on).event_id
+
+    def deadlines(self, *, overdue: bool = False, org_id: str | None = None) -> list[DeadlineRecord]:
+        return self.reports.deadlines(overdue=overdue, org_id=org_id)
+
+    def upcoming_reminders(self, within: timedelta) -> list[ReminderRecord]:
+        return self.reports.upcoming(within)
+
+    def outbox(self, *, failed_only: bool = False, limit: int = 100) -> list[OutboxRecord]:
+        return self.reports.outbox(failed_only=failed_only, limit=limit)
+
+    def retry_outbox(self, message_ids: Iterable[int] = ()) -> int:
+        """Give dead messages another round of attempts (all of them, or those listed)."""
+        return self.reports.retry(list(message_ids))
+
+    @property
+    def reports(self) -> TimeReports:
+        return TimeReports(self)
 
 
 __all__ = ["AdmissionFlow", "DocumentRecord", "GuardParams", "Votes"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from admission_flow.calendar import WorkingCalendar, shift
 from admission_flow.clock import Clock
-from admission_flow.dates import add_months
 from admission_flow.errors import (
     AlreadyExists,
     ConcurrentUpdate,
@@ -32,21 +32,18 @@ from admission_flow.model import (
 )
 from admission_flow.store.repository import DuplicateKey, InstanceRow, Store, Tx, as_date
 from admission_flow.workflow.catalog import Catalog
-from admission_flow.workflow.spec import Duration, RecordSpec
+
+if TYPE_CHECKING:
+    from admission_flow.timekeeper import Timekeeper
+from admission_flow.workflow.spec import RecordSpec
 
 ENROL_TRIGGER = "add_to_source_plan"
 
 
-def shift(start: date, duration: Duration) -> date:
-    from datetime import timedelta
-
-    if duration.months is not None:
-        return add_months(start, duration.months)
-    return start + timedelta(days=(duration.days or 0) + 7 * (duration.weeks or 0))
-
-
 class AdmissionService:
     def __init__(self, store: Store, catalog: Callable[[], Catalog], clock: Clock, timezone: str) -> None:
+        self.timekeeper: Timekeeper | None = None  # set by the composition root when durable time is wired
+        self.calendar: Callable[[], WorkingCalendar] | None = None
         self.store = store
         self._catalog = catalog
         self.clock = clock
@@ -98,14 +95,29 @@ class AdmissionService:
                 attempt = tx.next_attempt(candidate.id)
                 if new_attempt and attempt == 1:
                     raise NotFound("candidate", candidate.id)
-                instance_id = tx.insert_instance(self._new_instance(candidate.id, attempt, compiled, now))
+                instance_id = tx.insert_instance(self._new_instance(candidate.id, attempt, compiled, now, self.today()))
                 tx.insert_event(self._enrolment_event(instance_id, candidate.org_id, compiled, now))
+                if self.timekeeper is not None:
+                    self.timekeeper.project(
+                        tx,
+                        instance_id,
+                        compiled,
+                        moved=True,
+                        state=compiled.spec.initial,
+                        epoch=1,
+                        entered_on=self.today(),
+                        dates={},
+                        extensions={},
+                        now=now,
+                    )
         except DuplicateKey:
             raise AlreadyExists("candidate", candidate.id) from None
         return self.get_candidate(candidate.id)
 
     @staticmethod
-    def _new_instance(candidate_id: str, attempt: int, wf: CompiledWorkflow, now: datetime) -> dict[str, Any]:
+    def _new_instance(
+        candidate_id: str, attempt: int, wf: CompiledWorkflow, now: datetime, entered_on: date
+    ) -> dict[str, Any]:
         return {
             "candidate_id": candidate_id,
             "attempt": attempt,
@@ -119,6 +131,9 @@ class AdmissionService:
             "documents": {},
             "started_at": now,
             "updated_at": now,
+            "state_epoch": 1,
+            "state_entered_on": entered_on,
+            "extensions": {},
         }
 
     def _enrolment_event(self, instance_id: int, org_id: str, wf: CompiledWorkflow, now: datetime) -> dict[str, Any]:
@@ -176,7 +191,6 @@ class AdmissionService:
             raise
 
     def _fire_once(self, candidate_id: str, trigger: str, event: EventInput, occurred_on: date) -> FireResult:
-        now = self.clock.now()
         with self.store.transaction() as tx:
             if event.idempotency_key is not None:
                 replay = self._replay(tx, candidate_id, trigger, event.idempotency_key)
@@ -187,43 +201,57 @@ class AdmissionService:
                 raise NotFound("candidate", candidate_id)
             if event.expected_version is not None and event.expected_version != row.version:
                 raise ConcurrentUpdate(row.id, event.expected_version)
-            wf = self.catalog.get(row.workflow_id, row.workflow_version)
-            attached = self._attach(wf, event.documents)
-            ctx = _context(row, wf, trigger, occurred_on, event, attached)
-            plan = wf.plan(row.state, trigger, ctx)
-            if not plan.allowed:
-                raise TransitionRefused(trigger, row.state, plan.reasons)
-            new_state = wf.apply(plan)
-            dates = self._record_dates(plan, row, occurred_on)
-            flags = sorted((set(row.flags) | set(plan.route.spec.sets)) - set(plan.route.spec.clears))  # type: ignore[union-attr]
-            index = _merge_documents(row.documents, attached)
-            if not tx.update_instance(
-                row.id, row.version, state=new_state, dates=dates, flags=flags, documents=index, updated_at=now
-            ):
-                raise ConcurrentUpdate(row.id, row.version)
-            event_id = tx.insert_event(
-                {
-                    "instance_id": row.id,
-                    "seq": row.version + 1,
-                    "trigger": trigger,
-                    "from_state": row.state,
-                    "to_state": new_state,
-                    "actor": event.actor,
-                    "role": event.role,
-                    "org_id": row.org.id,
-                    "occurred_on": occurred_on,
-                    "recorded_at": now,
-                    "payload": event.data,
-                    "documents": [_doc_json(d, wf) for d in attached],
-                    "votes": None if event.votes is None else vars(event.votes).copy(),
-                    "workflow_id": wf.spec.id,
-                    "workflow_version": wf.spec.version,
-                    "workflow_hash": wf.content_hash,
-                    "idempotency_key": event.idempotency_key,
-                }
+            return self.apply_event(tx, row, trigger, event, occurred_on)
+
+    def apply_event(self, tx: Tx, row: InstanceRow, trigger: str, event: EventInput, occurred_on: date) -> FireResult:
+        """Plan, check, move and record one event inside the caller's transaction (fire and the sweep use it)."""
+        now = self.clock.now()
+        wf = self.catalog.get(row.workflow_id, row.workflow_version)
+        attached = self._attach(wf, event.documents)
+        plan = wf.plan(row.state, trigger, _context(row, wf, trigger, occurred_on, event, attached, self.calendar))
+        if not plan.allowed:
+            raise TransitionRefused(trigger, row.state, plan.reasons)
+        route = plan.route
+        assert route is not None
+        new_state = wf.apply(plan)
+        dates = self._record_dates(plan, row, occurred_on)
+        dates.update(_corrections(wf, plan, row, event, self.working_calendar()))
+        extensions = _extensions(wf, plan, row, event)
+        moved = route.dest is not None
+        epoch = row.version + 1 if moved else row.state_epoch
+        entered_on = occurred_on if moved else (row.state_entered_on or occurred_on)
+        flags = sorted((set(row.flags) | set(route.spec.sets)) - set(route.spec.clears))
+        if not tx.update_instance(
+            row.id,
+            row.version,
+            state=new_state,
+            dates=dates,
+            flags=flags,
+            documents=_merge_documents(row.documents, attached),
+            updated_at=now,
+            state_epoch=epoch,
+            state_entered_on=entered_on,
+            extensions=extensions,
+        ):
+            raise ConcurrentUpdate(row.id, row.version)
+        event_id = tx.insert_event(_event_row(row, wf, trigger, new_state, event, occurred_on, attached, now))
+        tx.insert_documents([_doc_row(d, wf, row.id, event_id, now) for d in attached])
+        if self.timekeeper is not None and (moved or route.spec.records or route.spec.corrects or extensions):
+            self.timekeeper.project(
+                tx,
+                row.id,
+                wf,
+                moved=moved,
+                state=new_state,
+                epoch=epoch,
+                entered_on=entered_on,
+                dates={k: as_date(v) for k, v in dates.items()},
+                extensions=extensions,
+                now=now,
             )
-            tx.insert_documents([_doc_row(d, wf, row.id, event_id, now) for d in attached])
-        return FireResult(candidate_id, row.id, event_id, trigger, row.state, new_state, row.version + 1, occurred_on)
+        return FireResult(
+            row.candidate_id, row.id, event_id, trigger, row.state, new_state, row.version + 1, occurred_on
+        )
 
     @staticmethod
     def _attach(wf: CompiledWorkflow, docs: Sequence[DocumentRecord]) -> list[DocumentRecord]:
@@ -234,8 +262,10 @@ class AdmissionService:
             )
         return list(docs)
 
-    @staticmethod
-    def _record_dates(plan: Plan, row: InstanceRow, occurred_on: date) -> dict[str, str]:
+    def working_calendar(self) -> WorkingCalendar:
+        return self.calendar() if self.calendar is not None else WorkingCalendar()
+
+    def _record_dates(self, plan: Plan, row: InstanceRow, occurred_on: date) -> dict[str, str]:
         assert plan.route is not None
         dates = dict(row.dates)
         records: list[RecordSpec] = plan.route.spec.records
@@ -260,7 +290,7 @@ class AdmissionService:
                         )
                     ],
                 )
-            dates[record.date] = shift(base, record.add).isoformat()
+            dates[record.date] = shift(base, record.add, self.working_calendar()).isoformat()
         return dates
 
     def _replay(self, tx: Tx, candidate_id: str, trigger: str, key: str) -> FireResult | None:
@@ -293,7 +323,7 @@ class AdmissionService:
         wf = self.catalog.get(row.workflow_id, row.workflow_version)
         options = []
         for trigger in wf.triggers_from(row.state):
-            ctx = _context(row, wf, trigger, occurred_on, event, list(event.documents))
+            ctx = _context(row, wf, trigger, occurred_on, event, list(event.documents), self.calendar)
             plan = wf.plan(row.state, trigger, ctx)
             label = plan.route.spec.label if plan.route is not None else wf.routes[(row.state, trigger)][0].spec.label
             options.append(
@@ -345,6 +375,7 @@ def _context(
     occurred_on: date,
     event: EventInput,
     attached: Sequence[DocumentRecord],
+    calendar: Callable[[], WorkingCalendar] | None = None,
 ) -> GuardContext:
     c, o = row.candidate, row.org
     documents: dict[str, list[DocumentRecord]] = {
@@ -388,7 +419,117 @@ def _context(
         votes=event.votes,
         data=event.data,
         document_validity=wf.document_validity,
+        calendar=calendar() if calendar is not None else None,
     )
+
+
+def _event_row(
+    row: InstanceRow,
+    wf: CompiledWorkflow,
+    trigger: str,
+    new_state: str,
+    event: EventInput,
+    occurred_on: date,
+    attached: Sequence[DocumentRecord],
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "instance_id": row.id,
+        "seq": row.version + 1,
+        "trigger": trigger,
+        "from_state": row.state,
+        "to_state": new_state,
+        "actor": event.actor,
+        "role": event.role,
+        "org_id": row.org.id,
+        "occurred_on": occurred_on,
+        "recorded_at": now,
+        "payload": event.data,
+        "documents": [_doc_json(d, wf) for d in attached],
+        "votes": None if event.votes is None else vars(event.votes).copy(),
+        "workflow_id": wf.spec.id,
+        "workflow_version": wf.spec.version,
+        "workflow_hash": wf.content_hash,
+        "idempotency_key": event.idempotency_key,
+    }
+
+
+def _refuse(plan: Plan, row: InstanceRow, code: str, en: str, vi: str, **values: Any) -> TransitionRefused:
+    return TransitionRefused(plan.trigger, row.state, [reason(code, "effects", en=en, vi=vi, **values)])
+
+
+def _corrections(
+    wf: CompiledWorkflow, plan: Plan, row: InstanceRow, event: EventInput, calendar: WorkingCalendar
+) -> dict[str, str]:
+    """Dates this event corrects (new values in its data under the dates' names), and dates derived from them."""
+    assert plan.route is not None
+    names = plan.route.spec.corrects
+    if not names:
+        return {}
+    corrected: dict[str, str] = {}
+    for name in names:
+        if name in event.data:
+            try:
+                corrected[name] = as_date(event.data[name]).isoformat()
+            except (TypeError, ValueError):
+                raise _refuse(
+                    plan,
+                    row,
+                    "correction_invalid",
+                    en=f"{name}={event.data[name]!r} is not a date",
+                    vi=f"{name}={event.data[name]!r} không phải là ngày",
+                    date=name,
+                ) from None
+    if not corrected:
+        raise _refuse(
+            plan,
+            row,
+            "correction_missing",
+            en=f"give at least one corrected date as data NAME=YYYY-MM-DD ({', '.join(names)})",
+            vi=f"Cần nhập ít nhất một ngày đính chính dạng TÊN=YYYY-MM-DD ({', '.join(names)})",
+            dates=list(names),
+        )
+    for t in wf.spec.transitions:  # keep computed dates (probation_end_on = ceremony_on + 12 months) consistent
+        for record in t.records:
+            if record.from_ in corrected and record.add is not None and record.date in row.dates:
+                corrected[record.date] = shift(as_date(corrected[record.from_]), record.add, calendar).isoformat()
+    return corrected
+
+
+def _extensions(wf: CompiledWorkflow, plan: Plan, row: InstanceRow, event: EventInput) -> dict[str, int]:
+    """Granted extensions per deadline; an extension event adds ``extend_by`` (in the cap's unit) up to the cap."""
+    if plan.route is None or plan.route.dest is not None:
+        return {} if plan.route is not None and plan.route.dest is not None else dict(row.extensions)
+    totals = dict(row.extensions)
+    for deadline in wf.spec.states[row.state].deadlines:
+        ext = deadline.extension
+        if ext is None or ext.trigger != plan.trigger:
+            continue
+        amount = event.data.get("extend_by")
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+            raise _refuse(
+                plan,
+                row,
+                "extension_amount_missing",
+                en=f"give the extension as data extend_by=N ({ext.max.unit.replace('_', ' ')})",
+                vi=f"Cần nhập số ngày gia hạn: extend_by=N ({ext.max.unit})",
+                deadline=deadline.id,
+            )
+        granted = totals.get(deadline.id, 0)
+        if granted + amount > ext.max.amount:
+            raise _refuse(
+                plan,
+                row,
+                "extension_exceeds_cap",
+                en=f"{deadline.id}: {granted} already granted, {amount} more would exceed the cap of {ext.max}",
+                vi=f"{deadline.id}: đã gia hạn {granted}, thêm {amount} sẽ vượt mức tối đa {ext.max}",
+                deadline=deadline.id,
+                granted=granted,
+                requested=amount,
+                cap=ext.max.amount,
+            )
+        totals[deadline.id] = granted + amount
+    return totals
 
 
 def _doc_json(doc: DocumentRecord, wf: CompiledWorkflow) -> dict[str, Any]:

@@ -7,8 +7,9 @@ are read from the current directory, which is the repository root for ``make dem
 from __future__ import annotations
 
 import os
+from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -24,9 +25,23 @@ class Settings(BaseSettings):
     workflows_dir: Path = Field(default=Path("workflows"), description="folder of workflow YAML files")
     default_workflow: str = Field(default="standard", description="workflow new candidates start on (ID or ID@VERSION)")
     timezone: str = Field(default="Asia/Ho_Chi_Minh", description="zone in which paper dates are read")
+    calendar_file: Path = Field(default=Path("config/calendar-vn.toml"), description="extra days off / make-up days")
+    reminder_time: time = Field(default=time(8, 0), description="local time at which reminders are sent")
+    templates_dir: Path | None = Field(
+        default=None, description="folder of e-mail templates overriding the shipped ones"
+    )
     smtp_host: str = "localhost"
     smtp_port: int = 25
     smtp_sender: str = "admission-flow@localhost"
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = 30.0
+    delivery_max_attempts: int = Field(default=8, ge=1, description="then the message is marked dead")
+    delivery_backoff_seconds: float = Field(default=60.0, gt=0, description="first retry delay; doubles each time")
+    delivery_lease_seconds: float = Field(default=300.0, gt=0, description="how long a claimed message stays claimed")
+    sweep_batch: int = Field(default=500, ge=1)
+    sweep_interval_seconds: float = Field(default=60.0, gt=0, description="worker tick")
 
     @field_validator("timezone")
     @classmethod

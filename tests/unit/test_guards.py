@@ -92,6 +92,7 @@ def test_the_default_registry_holds_every_builtin_guard_with_a_description() -> 
         "candidate_field",
         "data_present",
         "date_not_before",
+        "date_within",
         "documents_fresh",
         "documents_present",
         "education_ok",

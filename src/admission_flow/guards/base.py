@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
 
 from admission_flow.errors import Reason
+
+if TYPE_CHECKING:
+    from admission_flow.calendar import WorkingCalendar
 from admission_flow.workflow.spec import BUILTIN_DATES, Duration
 
 # Education levels, lowest first. Candidates store one of these names.
@@ -92,6 +95,7 @@ class GuardContext:
     votes: Votes | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
     document_validity: Mapping[str, Duration] = field(default_factory=dict)
+    calendar: WorkingCalendar | None = None  # for guards counting working days
 
     def date(self, name: str) -> date | None:
         """A date by name: ``occurred_on``, ``birth_date`` or one recorded on the candidate."""

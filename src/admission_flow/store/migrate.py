@@ -34,7 +34,7 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
+    with engine.connect().execution_options(admission_flow_readonly=True) as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 

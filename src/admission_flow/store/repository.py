@@ -20,15 +20,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import aliased
 
 from admission_flow.errors import StoreError
-from admission_flow.store.schema import Candidate, Document, Event, Instance, Org
+from admission_flow.store.schema import Candidate, Document, Event, Instance, Org, table
 
-orgs, candidates, instances, events, documents = (
-    Org.__table__,
-    Candidate.__table__,
-    Instance.__table__,
-    Event.__table__,
-    Document.__table__,
-)
+orgs, candidates, instances, events, documents = (table(m) for m in (Org, Candidate, Instance, Event, Document))
 _parent = aliased(Org)
 
 
@@ -63,6 +57,9 @@ class InstanceRow:
     dates: dict[str, str]
     flags: list[str]
     documents: dict[str, Any]
+    state_epoch: int
+    state_entered_on: date | None
+    extensions: dict[str, int]
     candidate: Any  # attribute access to every candidates column
     org: Any  # attribute access to every orgs column
     parent_kind: str | None
@@ -80,6 +77,9 @@ _INSTANCE_COLUMNS = (
     instances.c.dates,
     instances.c.flags,
     instances.c.documents,
+    instances.c.state_epoch,
+    instances.c.state_entered_on,
+    instances.c.extensions,
 )
 _N_INSTANCE = len(_INSTANCE_COLUMNS)
 _N_CANDIDATE = len(candidates.c)
@@ -92,6 +92,13 @@ _LOAD_INSTANCE = (
     .join(orgs, orgs.c.id == candidates.c.org_id)
     .outerjoin(_parent, _parent.id == orgs.c.parent_id)
 )
+
+
+def _instance_row(row: Any) -> InstanceRow:
+    split = _N_INSTANCE + _N_CANDIDATE
+    candidate = SimpleNamespace(**dict(zip(_CANDIDATE_NAMES, row[_N_INSTANCE:split], strict=True)))
+    org = SimpleNamespace(**dict(zip(_ORG_NAMES, row[split:-1], strict=True)))
+    return InstanceRow(*(*row[:_N_INSTANCE], candidate, org, row[-1]))
 
 
 class Tx:
@@ -107,15 +114,23 @@ class Tx:
             _LOAD_INSTANCE.where(instances.c.candidate_id == candidate_id).order_by(instances.c.attempt.desc()).limit(1)
         )
         row = self.connection.execute(stmt).first()
-        if row is None:
-            return None
-        split = _N_INSTANCE + _N_CANDIDATE
-        return InstanceRow(
-            *row[:_N_INSTANCE],
-            candidate=SimpleNamespace(**dict(zip(_CANDIDATE_NAMES, row[_N_INSTANCE:split], strict=True))),
-            org=SimpleNamespace(**dict(zip(_ORG_NAMES, row[split:-1], strict=True))),
-            parent_kind=row[-1],
-        )
+        return None if row is None else _instance_row(row)
+
+    def load_instances_by_id(self, instance_ids: Sequence[int]) -> dict[int, InstanceRow]:
+        rows = self.connection.execute(_LOAD_INSTANCE.where(instances.c.id.in_(list(instance_ids))))
+        return {r.id: _instance_row(r) for r in rows}
+
+    def org_ancestry(self, org_id: str) -> list[Row[Any]]:
+        """The organisation and its ancestors, nearest first."""
+        chain: list[Row[Any]] = []
+        current: str | None = org_id
+        while current is not None and len(chain) < 32:
+            row = self.get_org(current)
+            if row is None:
+                break
+            chain.append(row)
+            current = row.parent_id
+        return chain
 
     def update_instance(
         self,
@@ -127,6 +142,9 @@ class Tx:
         flags: list[str],
         documents: dict[str, Any],
         updated_at: datetime,
+        state_epoch: int,
+        state_entered_on: date | None,
+        extensions: dict[str, int],
     ) -> bool:
         result = self.connection.execute(
             update(instances)
@@ -138,12 +156,20 @@ class Tx:
                 flags=flags,
                 documents=documents,
                 updated_at=updated_at,
+                state_epoch=state_epoch,
+                state_entered_on=state_entered_on,
+                extensions=extensions,
             )
         )
         return result.rowcount == 1
 
     def insert_instance(self, values: dict[str, Any]) -> int:
-        return int(self.connection.execute(insert(instances).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+        return self._insert_returning_id(insert(instances).values(**values))
+
+    def _insert_returning_id(self, stmt: Any) -> int:
+        key = self.connection.execute(stmt).inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def next_attempt(self, candidate_id: str) -> int:
         stmt = select(func.coalesce(func.max(instances.c.attempt), 0)).where(instances.c.candidate_id == candidate_id)
@@ -152,7 +178,7 @@ class Tx:
     # ------------------------------------------------------------ events and documents
 
     def insert_event(self, values: dict[str, Any]) -> int:
-        return int(self.connection.execute(insert(events).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+        return self._insert_returning_id(insert(events).values(**values))
 
     def insert_documents(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:

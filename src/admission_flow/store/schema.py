@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from admission_flow.store.types import BigId, Json, UTCDateTime
@@ -83,6 +83,9 @@ class Instance(Base):
     documents: Mapped[dict[str, Any]] = mapped_column(Json)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state_epoch: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    state_entered_on: Mapped[date | None] = mapped_column(Date)
+    extensions: Mapped[dict[str, int]] = mapped_column(Json, default=dict, server_default="{}")
 
 
 class Event(Base):
@@ -125,3 +128,67 @@ class Document(Base):
     reference: Mapped[str | None] = mapped_column(Text)
     attributes: Mapped[dict[str, Any]] = mapped_column(Json)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Timer(Base):
+    """A deadline (rung 0) or one reminder rung of it, as a durable row the sweep claims when due."""
+
+    __tablename__ = "timers"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "state_epoch", "deadline_id", "rung"),
+        Index(None, "status", "fire_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    state: Mapped[str] = mapped_column(String(64))
+    state_epoch: Mapped[int] = mapped_column(Integer)
+    deadline_id: Mapped[str] = mapped_column(String(64))
+    rung: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    due_on: Mapped[date] = mapped_column(Date)
+    fire_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Outbox(Base):
+    """A message to send (e-mail), written in the same transaction as its cause, delivered after commit."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index(None, "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    timer_id: Mapped[int | None] = mapped_column(ForeignKey("timers.id"), unique=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    template: Mapped[str] = mapped_column(String(64))
+    recipients: Mapped[list[dict[str, Any]]] = mapped_column(Json)
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Lease(Base):
+    """A named lease (e.g. the SQLite sweeper): one holder until ``expires_at``."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def table(model: type[Base]) -> Table:
+    """The Core table of a model, typed as such (``__table__`` is typed as a generic FromClause)."""
+    found = model.__table__
+    assert isinstance(found, Table)
+    return found

@@ -33,12 +33,12 @@ class Catalog:
             self._by_key[(wf.spec.id, wf.spec.version)] = wf
 
     @classmethod
-    def from_folder(cls, folder: Path, registry: GuardRegistry) -> Catalog:
+    def from_folder(cls, folder: Path, registry: GuardRegistry, templates: frozenset[str] | None = None) -> Catalog:
         """Every ``*.yaml``/``*.yml`` in ``folder``, validated together (all problems at once)."""
-        return cls.from_path(folder, registry)
+        return cls.from_path(folder, registry, templates)
 
     @classmethod
-    def from_path(cls, path: Path, registry: GuardRegistry) -> Catalog:
+    def from_path(cls, path: Path, registry: GuardRegistry, templates: frozenset[str] | None = None) -> Catalog:
         """One workflow file, or every workflow file of a folder."""
         if path.is_file():
             files = [path]
@@ -52,7 +52,7 @@ class Catalog:
         specs: list[tuple[WorkflowSpec, str]] = []
         seen: dict[tuple[str, str], str] = {}
         for file in files:
-            spec, found = load_spec_file(file, registry)
+            spec, found = load_spec_file(file, registry, templates=templates)
             problems.extend(found)
             if spec is None or found:
                 continue
@@ -94,18 +94,20 @@ class Catalog:
 
 
 def load_spec_file(
-    path: Path, registry: GuardRegistry, display: str | None = None
+    path: Path, registry: GuardRegistry, display: str | None = None, *, templates: frozenset[str] | None = None
 ) -> tuple[WorkflowSpec | None, list[Problem]]:
     doc, problems = read_yaml_file(path, display)
     if doc is None:
         return None, problems
-    spec, more = validate_document(doc, registry)
+    spec, more = validate_document(doc, registry, templates)
     return spec, problems + more
 
 
-def load_spec_text(text: str, file: str, registry: GuardRegistry) -> tuple[WorkflowSpec | None, list[Problem]]:
+def load_spec_text(
+    text: str, file: str, registry: GuardRegistry, *, templates: frozenset[str] | None = None
+) -> tuple[WorkflowSpec | None, list[Problem]]:
     doc, problems = parse_yaml(text, file)
     if doc is None:
         return None, problems
-    spec, more = validate_document(doc, registry)
+    spec, more = validate_document(doc, registry, templates)
     return spec, problems + more

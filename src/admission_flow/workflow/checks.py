@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from admission_flow.errors import Problem
 from admission_flow.guards.base import GuardRegistry
+from admission_flow.workflow.deadlines import deadline_problems
 from admission_flow.workflow.loader import LocatedDocument, PathKey
 from admission_flow.workflow.spec import ANY_STATE, BUILTIN_DATES, NAME_PATTERN, GuardCall, WorkflowSpec
 
@@ -91,7 +92,9 @@ def _choices(known: Sequence[str]) -> str:
     return f" (expected one of: {', '.join(known)})" if known else ""
 
 
-def validate_document(doc: LocatedDocument, registry: GuardRegistry) -> tuple[WorkflowSpec | None, list[Problem]]:
+def validate_document(
+    doc: LocatedDocument, registry: GuardRegistry, templates: frozenset[str] | None = None
+) -> tuple[WorkflowSpec | None, list[Problem]]:
     if not isinstance(doc.data, dict):
         return None, [doc.problem((), "a workflow file must be a mapping at the top level")]
     try:
@@ -99,6 +102,7 @@ def validate_document(doc: LocatedDocument, registry: GuardRegistry) -> tuple[Wo
     except ValidationError as exc:
         return None, validation_problems(doc, exc, WorkflowSpec)
     problems = list(graph_problems(spec, doc, registry))
+    problems += deadline_problems(spec, doc, templates)
     return spec, problems
 
 
@@ -124,7 +128,7 @@ def graph_problems(spec: WorkflowSpec, doc: LocatedDocument, registry: GuardRegi
         yield from _reference_problems(spec, doc, registry, index)
     yield from _ambiguity_problems(spec, doc)
     # After a misspelt state name, "cannot be reached" and "no transition leaves it" would only echo the typo.
-    yield from (p for p in _shape_problems(spec, doc) if not references or "cannot be left" in p.message)
+    yield from _shape_problems(spec, doc, reachability=not references)
 
 
 def _state_problems(spec: WorkflowSpec, doc: LocatedDocument, index: int) -> Iterable[Problem]:
@@ -157,6 +161,7 @@ def _reference_problems(
         ("requires_documents", t.requires_documents, spec.documents, "document"),
         ("sets", t.sets, spec.flags, "flag"),
         ("clears", t.clears, spec.flags, "flag"),
+        ("corrects", t.corrects, spec.dates, "date"),
     ):
         for i, name in enumerate(names):
             if name not in known:
@@ -212,7 +217,7 @@ def _ambiguity_problems(spec: WorkflowSpec, doc: LocatedDocument) -> Iterable[Pr
                 )
 
 
-def _shape_problems(spec: WorkflowSpec, doc: LocatedDocument) -> Iterable[Problem]:
+def _shape_problems(spec: WorkflowSpec, doc: LocatedDocument, *, reachability: bool = True) -> Iterable[Problem]:
     exits: dict[str, set[str]] = defaultdict(set)
     for index, t in enumerate(spec.transitions):
         for source in expand_sources(spec, t.source):
@@ -224,6 +229,8 @@ def _shape_problems(spec: WorkflowSpec, doc: LocatedDocument) -> Iterable[Proble
                     ("transitions", index, "source"),
                     f"final state {source!r} cannot be left (only internal events may start from it)",
                 )
+    if not reachability:
+        return
     reached = _reachable(spec.initial, exits) if spec.initial in spec.states else set(spec.states)
     for name, state in spec.states.items():
         if name not in reached:

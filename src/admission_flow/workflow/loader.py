@@ -80,6 +80,7 @@ class _Builder:
         self.loader = loader
         self.problems: list[Problem] = []
         self._open: set[int] = set()  # nodes being built: an alias back into one of them is a cycle
+        self.cyclic = False
 
     def pos(self, node: yaml.Node) -> Position:
         return Position(self.doc.file, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -89,6 +90,7 @@ class _Builder:
         if isinstance(node, yaml.ScalarNode):
             return self.loader.construct_object(node, deep=True)
         if id(node) in self._open:
+            self.cyclic = True
             self.problems.append(self._at(node, path, "a YAML alias refers back to its own anchor (a cycle)"))
             return None
         self._open.add(id(node))
@@ -135,7 +137,7 @@ def parse_yaml(text: str, file: str) -> tuple[LocatedDocument | None, list[Probl
             return None, [Problem(file, 1, 1, "", "the file is empty")]
         builder = _Builder(file, loader)
         builder.doc.data = builder.build(node, ())
-        return builder.doc, builder.problems
+        return (None if builder.cyclic else builder.doc), builder.problems
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(exc, file)]
     except yaml.YAMLError as exc:

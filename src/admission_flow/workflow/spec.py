@@ -19,7 +19,7 @@ BUILTIN_DATES = ("occurred_on", "birth_date")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Label(Strict):
@@ -30,24 +30,106 @@ class Label(Strict):
 
 
 class Duration(Strict):
-    """A length of time. Exactly one unit is given."""
+    """A length of time. Exactly one unit is given.
+
+    ``months`` are calendar months (same day of month, clamped to the month's end); ``working_days`` skip
+    Saturdays, Sundays, Vietnamese public holidays and configured days off (the start day is not counted).
+    """
 
     days: int | None = Field(default=None, ge=0)
     weeks: int | None = Field(default=None, ge=0)
     months: int | None = Field(default=None, ge=0)
+    working_days: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _one_unit(self) -> Duration:
-        given = [k for k in ("days", "weeks", "months") if getattr(self, k) is not None]
+        given = [k for k in DURATION_UNITS if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of days, weeks, months")
+            raise ValueError(f"give exactly one of {', '.join(DURATION_UNITS)}")
         return self
+
+    @property
+    def unit(self) -> str:
+        return next(k for k in DURATION_UNITS if getattr(self, k) is not None)
+
+    @property
+    def amount(self) -> int:
+        value: int = getattr(self, self.unit)
+        return value
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit.replace('_', ' ')}"
+
+
+DURATION_UNITS = ("days", "weeks", "months", "working_days")
+
+
+class Rung(Strict):
+    """One reminder of a ladder: sent once, ``before`` or ``after`` the deadline's date."""
+
+    before: Duration | None = None
+    after: Duration | None = None
+    to: list[Name] = Field(min_length=1, description="recipient roles (organisation contacts, or candidate)")
+    template: Name
+
+    @model_validator(mode="after")
+    def _one_side(self) -> Rung:
+        if (self.before is None) == (self.after is None):
+            raise ValueError("a reminder gives exactly one of 'before' or 'after'")
+        return self
+
+
+class Notify(Strict):
+    to: list[Name] = Field(min_length=1)
+    template: Name
+
+
+class OnDue(Strict):
+    """What happens when the deadline falls due: fire a trigger, escalate, or only notify."""
+
+    fire: Name | None = None
+    escalate: Notify | None = None
+    notify: Notify | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> OnDue:
+        if sum(x is not None for x in (self.fire, self.escalate, self.notify)) != 1:
+            raise ValueError("on_due gives exactly one of 'fire', 'escalate' or 'notify'")
+        return self
+
+
+class Extension(Strict):
+    """An event that pushes the deadline back. The event's data carries the amount (in ``max``'s unit)."""
+
+    trigger: Name
+    max: Duration = Field(description="cap on the total of all extensions")
+
+
+class DeadlineSpec(Strict):
+    id: Name
+    label: Label
+    basis: Label | None = Field(default=None, description="the legal limit and its source, quoted in e-mails")
+    from_: Name = Field(alias="from", description="'entered' (the state) or a recorded date such as ceremony_on")
+    after: Duration
+    due: Literal["end_of_day", "start_of_day"] = Field(
+        default="end_of_day",
+        description="end_of_day: a limit, overdue once the date has passed; start_of_day: a period that ends that day",
+    )
+    remind: list[Rung] = Field(default_factory=list)
+    on_due: OnDue | None = None
+    extension: Extension | None = None
+    done_by: list[Name] = Field(
+        default_factory=list, description="internal events that satisfy the deadline: its remaining reminders stop"
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
 
 class StateSpec(Strict):
     label: Label
     final: bool = False
     description: str | None = None
+    deadlines: list[DeadlineSpec] = Field(default_factory=list)
 
 
 class DocumentSpec(Strict):
@@ -67,7 +149,7 @@ class RecordSpec(Strict):
     ceremony_on, add: {months: 12}}`` computes it from another date, read after this event's own records.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
 
     date: Name
     from_: Name | None = Field(default=None, alias="from")
@@ -124,6 +206,11 @@ class TransitionSpec(Strict):
     records: list[RecordSpec] = Field(
         default_factory=list, description="dates this event sets on the candidate (default: its occurred_on)"
     )
+    corrects: list[Name] = Field(
+        default_factory=list,
+        description="dates this event corrects: each new value comes in the event's data under the date's name; "
+        "deadlines that depend on them are re-projected",
+    )
     sets: list[Name] = Field(default_factory=list, description="flags this event sets")
     clears: list[Name] = Field(default_factory=list, description="flags this event clears")
 
@@ -143,6 +230,7 @@ class WorkflowSpec(Strict):
     title: Label
     description: str | None = None
     initial: Name
+    calendar: Literal["vn"] = Field(default="vn", description="working-day calendar for working_days durations")
     roles: dict[Name, Label] = Field(default_factory=dict)
     documents: dict[Name, DocumentSpec] = Field(default_factory=dict)
     dates: dict[Name, Label] = Field(default_factory=dict, description="dates events may record on the candidate")
