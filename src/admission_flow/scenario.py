@@ -43,14 +43,27 @@ SAMPLE_ORGS: list[dict[str, Any]] = [
 ]
 
 
+def sample_contacts(org: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """Who gets which reminders: cell secretaries on cells, committee offices on committees."""
+    slug = org["id"].replace(".", "-")
+    kind = org["kind"]
+    if kind in ("cell", "grassroots_cell"):
+        return {"cell_secretary": [{"name": "Bí thư " + org["name"], "email": f"bithu.{slug}@example.vn"}]}
+    if kind == "grassroots_committee":
+        return {"grassroots_committee": [{"name": "Văn phòng " + org["name"], "email": f"vanphong.{slug}@example.vn"}]}
+    if kind == "superior_committee":
+        return {
+            "organisation_department": [
+                {"name": "Ban Tổ chức " + org["name"], "email": f"bantochuc.{slug}@example.vn"}
+            ],
+            "standing_board": [{"name": "Ban Thường vụ " + org["name"], "email": f"btv.{slug}@example.vn"}],
+        }
+    return {}
+
+
 def add_sample_orgs(flow: AdmissionFlow) -> None:
     for org in SAMPLE_ORGS:
-        flow.add_org(
-            **org,
-            contacts={
-                "cell_secretary": [{"name": "Bí thư " + org["name"], "email": f"bithu.{org['id']}@example.vn"}],
-            },
-        )
+        flow.add_org(**org, contacts=sample_contacts(org))
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,7 @@ class AdmissionService:
             raise ConcurrentUpdate(row.id, row.version)
         event_id = tx.insert_event(_event_row(row, wf, trigger, new_state, event, occurred_on, attached, now))
         tx.insert_documents([_doc_row(d, wf, row.id, event_id, now) for d in attached])
-        if self.timekeeper is not None and (moved or route.spec.records or route.spec.corrects or extensions):
+        if self.timekeeper is not None and (moved or wf.spec.states[new_state].deadlines):
             self.timekeeper.project(
                 tx,
                 row.id,
@@ -248,6 +248,7 @@ class AdmissionService:
                 dates={k: as_date(v) for k, v in dates.items()},
                 extensions=extensions,
                 now=now,
+                trigger=trigger,
             )
         return FireResult(
             row.candidate_id, row.id, event_id, trigger, row.state, new_state, row.version + 1, occurred_on

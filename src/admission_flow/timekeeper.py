@@ -122,13 +122,17 @@ class Timekeeper:
         dates: Mapping[str, date],
         extensions: Mapping[str, int],
         now: datetime,
+        trigger: str | None = None,
     ) -> None:
-        """Bring the instance's timer rows in line with its state, dates and extensions."""
+        """Bring the instance's timer rows in line with its state, dates, extensions and satisfied deadlines."""
         conn = tx.connection
         if moved:
             t.cancel_pending(conn, instance_id, now)
         if not wf.spec.states[state].deadlines:
             return
+        for deadline in wf.spec.states[state].deadlines:
+            if trigger is not None and not moved and trigger in deadline.done_by:
+                t.cancel_deadline(conn, instance_id, epoch, deadline.id, now, f"done: {trigger}")
         wanted = self.projections(wf, state, dates, entered_on, extensions)
         existing = {} if moved else {(r.deadline_id, r.rung): r for r in t.timers_of_epoch(conn, instance_id, epoch)}
         new_rows = []

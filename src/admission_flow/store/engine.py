@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
 
 from admission_flow.errors import ConfigurationError
 
@@ -27,6 +28,9 @@ def build_engine(url: str, **kwargs: Any) -> Engine:
         raise ConfigurationError(f"cannot parse database_url {url!r}: {exc}") from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            # One shared connection, or every checkout would see a different empty in-memory database.
+            kwargs.setdefault("poolclass", StaticPool)
         return _sqlite_engine(parsed.render_as_string(hide_password=False), parsed.database, **kwargs)
     if backend == "postgresql":
         if parsed.get_driver_name() != "psycopg":

@@ -98,7 +98,8 @@ def validate_document(
     if not isinstance(doc.data, dict):
         return None, [doc.problem((), "a workflow file must be a mapping at the top level")]
     try:
-        spec = WorkflowSpec.model_validate(doc.data)
+        # Top-level keys starting with "x-" hold YAML anchors for reuse (as in docker-compose files).
+        spec = WorkflowSpec.model_validate({k: v for k, v in doc.data.items() if not str(k).startswith("x-")})
     except ValidationError as exc:
         return None, validation_problems(doc, exc, WorkflowSpec)
     problems = list(graph_problems(spec, doc, registry))

@@ -91,16 +91,14 @@ def _at(day: date, clock_time: time, zone: ZoneInfo) -> datetime:
 def deadline_problems(
     spec: WorkflowSpec, doc: LocatedDocument, templates: frozenset[str] | None = None
 ) -> Iterable[Problem]:
-    seen: dict[str, str] = {}
     for state_name, state in spec.states.items():
         triggers_here = _triggers_from(spec, state_name)
+        seen: set[str] = set()
         for i, deadline in enumerate(state.deadlines):
             at: PathKey = ("states", state_name, "deadlines", i)
             if deadline.id in seen:
-                yield doc.problem(
-                    (*at, "id"), f"deadline id {deadline.id!r} is also used in state {seen[deadline.id]!r}"
-                )
-            seen[deadline.id] = state_name
+                yield doc.problem((*at, "id"), f"deadline id {deadline.id!r} is used twice in state {state_name!r}")
+            seen.add(deadline.id)
             if state.final:
                 yield doc.problem(at, f"final state {state_name!r} cannot have deadlines")
             yield from _anchor_problems(spec, doc, deadline, at)
