@@ -88,13 +88,10 @@ class Simulation:
             if route is None:
                 continue  # never available (e.g. a branch this organisation does not take)
             on = max(on, self.clock.now().astimezone(self.zone).date())
+            documents, data, votes = _inputs(self.wf, route, on)
+            role = route.spec.roles[0] if route.spec.roles else None
             self.flow.fire(
-                "sim",
-                step.trigger,
-                on=on,
-                role=route.spec.roles[0] if route.spec.roles else None,
-                actor="simulation",
-                **_inputs(self.wf, route, on),
+                "sim", step.trigger, on=on, role=role, actor="simulation", documents=documents, data=data, votes=votes
             )
             self._collect()
         self._advance_to(self.clock.now() + timedelta(days=horizon_days))
@@ -155,7 +152,9 @@ class Simulation:
         self._seen_outbox = len(messages)
 
 
-def _inputs(wf: CompiledWorkflow, route: Route, on: date) -> dict[str, object]:
+def _inputs(
+    wf: CompiledWorkflow, route: Route, on: date
+) -> tuple[list[DocumentRecord], dict[str, object], Votes | None]:
     """Plausible papers, votes and data so that the route's guards can pass."""
     documents = [DocumentRecord(kind, on, f"SIM/{kind}") for kind in route.spec.requires_documents]
     guard_names = {g.name for g in route.guards}
@@ -175,7 +174,7 @@ def _inputs(wf: CompiledWorkflow, route: Route, on: date) -> dict[str, object]:
         for key in getattr(guard.params, "keys", []) if guard.name == "data_present" else []:
             data[key] = 10 if key == "extend_by" else "simulated"
     votes = Votes(9, 10) if "vote_ratio" in guard_names else None
-    return {"documents": [d for d in documents if d.kind in wf.spec.documents], "data": data, "votes": votes}
+    return [d for d in documents if d.kind in wf.spec.documents], data, votes
 
 
 class _NoMail:
