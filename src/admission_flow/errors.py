@@ -143,6 +143,23 @@ class ConcurrentUpdate(OperationError):
         super().__init__(f"instance {instance_id} is no longer at version {expected_version}")
 
 
+class WorkflowChanged(OperationError):
+    """A workflow file was edited without a new version: instances pinned to the old content cannot run on it."""
+
+    exit_code = 4
+    http_status = 409
+    code = "workflow_changed"
+
+    def __init__(self, workflow: str, pinned_hash: str, current_hash: str) -> None:
+        self.workflow = workflow
+        self.pinned_hash = pinned_hash
+        self.current_hash = current_hash
+        super().__init__(
+            f"{workflow} changed since this candidate started on it (pinned sha256 {pinned_hash[:12]}, file now "
+            f"{current_hash[:12]}): restore the file, or publish the change as a new version and migrate candidates"
+        )
+
+
 class IdempotencyConflict(OperationError):
     """An idempotency key was reused for a different request."""
 

@@ -16,6 +16,7 @@ from admission_flow.errors import (
     InvalidInput,
     NotFound,
     TransitionRefused,
+    WorkflowChanged,
 )
 from admission_flow.guards.base import CandidateFacts, DocumentRecord, GuardContext, OrgFacts, reason
 from admission_flow.machine import CompiledWorkflow, Plan
@@ -206,7 +207,7 @@ class AdmissionService:
     def apply_event(self, tx: Tx, row: InstanceRow, trigger: str, event: EventInput, occurred_on: date) -> FireResult:
         """Plan, check, move and record one event inside the caller's transaction (fire and the sweep use it)."""
         now = self.clock.now()
-        wf = self.catalog.get(row.workflow_id, row.workflow_version)
+        wf = self.pinned_workflow(row)
         attached = self._attach(wf, event.documents)
         plan = wf.plan(row.state, trigger, _context(row, wf, trigger, occurred_on, event, attached, self.calendar))
         if not plan.allowed:
@@ -262,6 +263,13 @@ class AdmissionService:
                 f"unknown document kind(s) {', '.join(unknown)} for {wf.key}; known: {', '.join(wf.spec.documents)}"
             )
         return list(docs)
+
+    def pinned_workflow(self, row: InstanceRow) -> CompiledWorkflow:
+        """The workflow version the instance started on, refusing one whose content changed since."""
+        wf = self.catalog.get(row.workflow_id, row.workflow_version)
+        if wf.content_hash != row.workflow_hash:
+            raise WorkflowChanged(wf.key, row.workflow_hash, wf.content_hash)
+        return wf
 
     def working_calendar(self) -> WorkingCalendar:
         return self.calendar() if self.calendar is not None else WorkingCalendar()
@@ -321,7 +329,7 @@ class AdmissionService:
             row = tx.load_instance(candidate_id)
         if row is None:
             raise NotFound("candidate", candidate_id)
-        wf = self.catalog.get(row.workflow_id, row.workflow_version)
+        wf = self.pinned_workflow(row)
         options = []
         for trigger in wf.triggers_from(row.state):
             ctx = _context(row, wf, trigger, occurred_on, event, list(event.documents), self.calendar)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from admission_flow.clock import Clock
-from admission_flow.errors import TransitionRefused
+from admission_flow.errors import TransitionRefused, WorkflowChanged
 from admission_flow.machine import CompiledWorkflow
 from admission_flow.notify import DeliveryError, Notifier, OutgoingMail
 from admission_flow.notify.render import Renderer
@@ -247,6 +247,8 @@ class Timekeeper:
                 event_id = auto_fire(tx, inst, action.fire, on, f"timer:{deadline.id}")
             except TransitionRefused as refused:
                 return t.FAILED, "refused: " + ", ".join(r.code for r in refused.reasons), None
+            except WorkflowChanged as changed:
+                return t.FAILED, str(changed), None
             return t.DONE, f"fired {action.fire} (event {event_id})", None
         target = action.escalate or action.notify
         assert target is not None

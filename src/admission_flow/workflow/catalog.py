@@ -11,7 +11,8 @@ from admission_flow.errors import NotFound, Problem, WorkflowDefinitionError
 from admission_flow.guards.base import GuardRegistry
 from admission_flow.machine import CompiledWorkflow
 from admission_flow.workflow.checks import validate_document
-from admission_flow.workflow.loader import iter_workflow_files, parse_yaml, read_yaml_file
+from admission_flow.workflow.inheritance import resolve_extends
+from admission_flow.workflow.loader import LocatedDocument, iter_workflow_files, parse_yaml, read_yaml_file
 from admission_flow.workflow.spec import WorkflowSpec, parse_workflow_ref
 
 
@@ -49,23 +50,34 @@ class Catalog:
         if not files:
             raise WorkflowDefinitionError([Problem(str(path), 1, 1, "", "no workflow files (*.yaml, *.yml) here")])
         problems: list[Problem] = []
-        specs: list[tuple[WorkflowSpec, str]] = []
-        seen: dict[tuple[str, str], str] = {}
+        docs: dict[tuple[str, str], LocatedDocument] = {}
+        plain: list[LocatedDocument] = []
         for file in files:
-            spec, found = load_spec_file(file, registry, templates=templates)
+            doc, found = read_yaml_file(file)
             problems.extend(found)
-            if spec is None or found:
+            if doc is None:
                 continue
-            if (spec.id, spec.version) in seen:
-                problems.append(
-                    Problem(str(file), 1, 1, "id", f"{spec.key} is also defined in {seen[(spec.id, spec.version)]}")
-                )
-                continue
-            seen[(spec.id, spec.version)] = str(file)
-            specs.append((spec, str(file)))
+            key = _declared_key(doc)
+            if key is None:
+                plain.append(doc)  # let validation say what is wrong with id/version
+            elif key in docs:
+                first = docs[key].file
+                problems.append(doc.problem(("id",), f"{key[0]}@{key[1]} is also defined in {first}"))
+            else:
+                docs[key] = doc
+        merged, found = resolve_extends(docs, _ref_key)
+        problems.extend(found)
+        specs: list[WorkflowSpec] = []
+        for doc in [*merged.values(), *plain]:
+            spec, found = validate_document(doc, registry, templates)
+            problems.extend(found)
+            if spec is not None and spec.remove is not None and spec.extends is None:
+                problems.append(doc.problem(("remove",), "'remove' only makes sense with 'extends'"))
+            if spec is not None and not found:
+                specs.append(spec)
         if problems:
             raise WorkflowDefinitionError(problems)
-        return cls(CompiledWorkflow(spec, content_hash(spec), registry) for spec, _ in specs)
+        return cls(CompiledWorkflow(spec, content_hash(spec), registry) for spec in specs)
 
     def get(self, workflow_id: str, version: str | None = None) -> CompiledWorkflow:
         if version is not None:
@@ -91,6 +103,24 @@ class Catalog:
 
     def __len__(self) -> int:
         return len(self._by_key)
+
+
+def _declared_key(doc: LocatedDocument) -> tuple[str, str] | None:
+    data = doc.data
+    if not isinstance(data, dict):
+        return None
+    wid, version = data.get("id"), data.get("version")
+    if isinstance(version, int) and not isinstance(version, bool):
+        version = str(version)
+    return (wid, version) if isinstance(wid, str) and isinstance(version, str) else None
+
+
+def _ref_key(ref: str) -> tuple[str, str] | None:
+    try:
+        wid, version = parse_workflow_ref(ref)
+    except ValueError:
+        return None
+    return None if version is None else (wid, version)
 
 
 def load_spec_file(

@@ -224,9 +224,23 @@ class TransitionSpec(Strict):
         return self.dest is None
 
 
+class RemoveSpec(Strict):
+    """What a variant takes out of its base (see ``extends``)."""
+
+    states: list[Name] = Field(default_factory=list)
+    transitions: list[Name] = Field(default_factory=list, description="triggers: all their transitions go")
+    roles: list[Name] = Field(default_factory=list)
+    documents: list[Name] = Field(default_factory=list)
+    dates: list[Name] = Field(default_factory=list)
+    flags: list[Name] = Field(default_factory=list)
+    deadlines: list[str] = Field(default_factory=list, description="STATE.DEADLINE_ID")
+
+
 class WorkflowSpec(Strict):
     id: Name
     version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    extends: str | None = Field(default=None, description="ID@VERSION of the base workflow this one changes")
+    remove: RemoveSpec | None = Field(default=None, description="only with extends: what to take out of the base")
     title: Label
     description: str | None = None
     initial: Name
