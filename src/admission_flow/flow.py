@@ -190,6 +190,7 @@ class AdmissionFlow:
         votes: Votes | None = None,
         idempotency_key: str | None = None,
         expected_version: int | None = None,
+        acting_org: str | None = None,
     ) -> FireResult:
         """Apply ``trigger`` in one transaction, or raise ``TransitionRefused`` with every reason."""
         event = EventInput(
@@ -201,6 +202,7 @@ class AdmissionFlow:
             votes=votes,
             idempotency_key=idempotency_key,
             expected_version=expected_version,
+            acting_org=acting_org,
         )
         return self.service.fire(candidate_id, trigger, event)
 
@@ -212,9 +214,10 @@ class AdmissionFlow:
         role: str | None = None,
         votes: Votes | None = None,
         data: Mapping[str, Any] | None = None,
+        acting_org: str | None = None,
     ) -> list[Option]:
         """Each trigger from the current state: allowed or not, and every reason why not."""
-        event = EventInput(occurred_on=on, role=role, votes=votes, data=dict(data or {}))
+        event = EventInput(occurred_on=on, role=role, votes=votes, data=dict(data or {}), acting_org=acting_org)
         return self.service.options(candidate_id, event)
 
     def history(self, candidate_id: str) -> list[EventRecord]:

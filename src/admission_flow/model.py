@@ -180,6 +180,7 @@ class EventInput:
     votes: Votes | None = None
     idempotency_key: str | None = None
     expected_version: int | None = None
+    acting_org: str | None = None
 
 
 def reasons_as_dicts(reasons: tuple[Reason, ...] | list[Reason]) -> list[dict[str, Any]]:

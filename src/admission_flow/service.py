@@ -209,7 +209,8 @@ class AdmissionService:
         now = self.clock.now()
         wf = self.pinned_workflow(row)
         attached = self._attach(wf, event.documents)
-        plan = wf.plan(row.state, trigger, _context(row, wf, trigger, occurred_on, event, attached, self.calendar))
+        ctx = _context(row, wf, trigger, occurred_on, event, attached, self.calendar, _ancestry_loader(tx, row))
+        plan = wf.plan(row.state, trigger, ctx)
         if not plan.allowed:
             raise TransitionRefused(trigger, row.state, plan.reasons)
         route = plan.route
@@ -327,12 +328,14 @@ class AdmissionService:
         occurred_on = event.occurred_on or self.today()
         with self.store.transaction(readonly=True) as tx:
             row = tx.load_instance(candidate_id)
-        if row is None:
-            raise NotFound("candidate", candidate_id)
+            if row is None:
+                raise NotFound("candidate", candidate_id)
+            ancestry = _ancestry_loader(tx, row)
+            ancestry()  # read now: the transaction ends before the guards run
         wf = self.pinned_workflow(row)
         options = []
         for trigger in wf.triggers_from(row.state):
-            ctx = _context(row, wf, trigger, occurred_on, event, list(event.documents), self.calendar)
+            ctx = _context(row, wf, trigger, occurred_on, event, list(event.documents), self.calendar, ancestry)
             plan = wf.plan(row.state, trigger, ctx)
             label = plan.route.spec.label if plan.route is not None else wf.routes[(row.state, trigger)][0].spec.label
             options.append(
@@ -385,6 +388,7 @@ def _context(
     event: EventInput,
     attached: Sequence[DocumentRecord],
     calendar: Callable[[], WorkingCalendar] | None = None,
+    ancestry: Callable[[], Sequence[OrgFacts]] | None = None,
 ) -> GuardContext:
     c, o = row.candidate, row.org
     documents: dict[str, list[DocumentRecord]] = {
@@ -429,7 +433,26 @@ def _context(
         data=event.data,
         document_validity=wf.document_validity,
         calendar=calendar() if calendar is not None else None,
+        acting_org=event.acting_org,
+        org_ancestry=ancestry or (lambda: ()),
     )
+
+
+def _ancestry_loader(tx: Tx, row: InstanceRow) -> Callable[[], Sequence[OrgFacts]]:
+    """The candidate's organisation and its ancestors as OrgFacts, read once and only if a guard asks."""
+    cache: list[OrgFacts] = []
+
+    def load() -> Sequence[OrgFacts]:
+        if not cache:
+            chain = tx.org_ancestry(row.org.id)
+            kinds = {o.id: o.kind for o in chain}
+            cache.extend(
+                OrgFacts(o.id, o.kind, kinds.get(o.parent_id), o.has_youth_union, o.has_trade_union, o.attributes or {})
+                for o in chain
+            )
+        return cache
+
+    return load
 
 
 def _event_row(
@@ -450,7 +473,7 @@ def _event_row(
         "to_state": new_state,
         "actor": event.actor,
         "role": event.role,
-        "org_id": row.org.id,
+        "org_id": event.acting_org or row.org.id,
         "occurred_on": occurred_on,
         "recorded_at": now,
         "payload": event.data,

@@ -90,6 +90,7 @@ def test_the_default_registry_holds_every_builtin_guard_with_a_description() -> 
         "age_in_range",
         "awareness_certificate_valid",
         "candidate_field",
+        "competent_authority",
         "data_present",
         "date_not_before",
         "date_within",

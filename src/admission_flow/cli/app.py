@@ -126,14 +126,40 @@ def diagram(
     ctx: typer.Context,
     workflow: Annotated[str, typer.Argument(help="ID or ID@VERSION")] = "standard",
     highlight: Annotated[list[str] | None, typer.Option(help="State to emphasise (repeatable).")] = None,
+    changed_from: Annotated[str | None, typer.Option(help="Emphasise what changed since this ID@VERSION.")] = None,
     internal: Annotated[bool, typer.Option(help="Also draw internal events as self-loops.")] = False,
 ) -> None:
     """Print the workflow as a Mermaid state diagram."""
     from admission_flow.workflow.diagram import mermaid
+    from admission_flow.workflow.diff import changed_states
 
     with open_flow(ctx) as flow:
         spec = flow.catalog.resolve(workflow).spec
-    render.out.print(mermaid(spec, highlight=highlight or (), internal=internal), markup=False)
+        marked = list(highlight or [])
+        if changed_from is not None:
+            marked += changed_states(flow.catalog.resolve(changed_from).spec, spec)
+    render.out.print(mermaid(spec, highlight=marked, internal=internal), markup=False)
+
+
+@app.command("diff")
+@handled
+def diff_command(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(help="Base: ID@VERSION")],
+    new: Annotated[str, typer.Argument(help="Variant or new version: ID@VERSION")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show what a variant or a new version changes (+ added, - removed, ~ changed)."""
+    from admission_flow.workflow.diff import diff
+
+    with open_flow(ctx) as flow:
+        changes = diff(flow.catalog.resolve(old).spec, flow.catalog.resolve(new).spec)
+    if as_json:
+        render.emit_json([c.as_dict() for c in changes])
+        return
+    render.out.print(f"{old} → {new}: {len(changes)} change(s)")
+    for change in changes:
+        render.out.print(str(change), markup=False)
 
 
 # ---------------------------------------------------------------- database
@@ -165,6 +191,9 @@ def org_add(
     youth_union: Annotated[bool, typer.Option(help="Has a Youth Union organisation.")] = False,
     trade_union: Annotated[bool, typer.Option(help="Has a Trade Union organisation.")] = False,
     contact: Annotated[list[str] | None, typer.Option(help="ROLE=NAME <EMAIL> (repeatable).")] = None,
+    authority: Annotated[
+        list[str] | None, typer.Option(help="Power its standing board holds: admission, recognition, consent.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add an organisation node."""
@@ -177,6 +206,7 @@ def org_add(
             has_youth_union=youth_union,
             has_trade_union=trade_union,
             contacts=parse.parse_contacts(contact),
+            attributes={"authority": authority} if authority else {},
         )
     render.emit_json(record.as_dict()) if as_json else render.out.print(f"[green]ok[/green] {record.id}")
 
@@ -284,6 +314,7 @@ def fire(
     expected_version: Annotated[
         int | None, typer.Option(help="Refuse unless the candidate is at this version.")
     ] = None,
+    acting_org: Annotated[str | None, typer.Option(help="Organisation on whose behalf the event is recorded.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Fire an event; refused events print every reason (exit 4)."""
@@ -300,6 +331,7 @@ def fire(
             documents=[parse.parse_document(d, occurred_on) for d in document or []],
             idempotency_key=idempotency_key,
             expected_version=expected_version,
+            acting_org=acting_org,
         )
     render.emit_json(result.as_dict()) if as_json else render.fired(result)
 
@@ -312,12 +344,17 @@ def options(
     on: Annotated[str | None, typer.Option(help="Evaluate as of this paper date.")] = None,
     role: Annotated[str | None, typer.Option(help="Evaluate for this role.")] = None,
     votes: Annotated[str | None, typer.Option(help="Assume this vote, e.g. 6/9.")] = None,
+    acting_org: Annotated[str | None, typer.Option(help="Evaluate on behalf of this organisation.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List every trigger from the current state: allowed, or every reason why not."""
     with open_flow(ctx) as flow:
         records = flow.options(
-            candidate_id, on=parse.parse_date(on) if on else None, role=role, votes=parse.parse_votes(votes)
+            candidate_id,
+            on=parse.parse_date(on) if on else None,
+            role=role,
+            votes=parse.parse_votes(votes),
+            acting_org=acting_org,
         )
     render.emit_json([r.as_dict() for r in records]) if as_json else render.options(records)
 

@@ -96,6 +96,8 @@ class GuardContext:
     data: Mapping[str, Any] = field(default_factory=dict)
     document_validity: Mapping[str, Duration] = field(default_factory=dict)
     calendar: WorkingCalendar | None = None  # for guards counting working days
+    acting_org: str | None = None  # the organisation on whose behalf the event is recorded
+    org_ancestry: Callable[[], Sequence[OrgFacts]] = field(default=lambda: ())  # nearest first, loaded on demand
 
     def date(self, name: str) -> date | None:
         """A date by name: ``occurred_on``, ``birth_date`` or one recorded on the candidate."""
