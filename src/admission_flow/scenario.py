@@ -19,8 +19,14 @@ if TYPE_CHECKING:
     from admission_flow.model import CandidateRecord
 
 SAMPLE_ORGS: list[dict[str, Any]] = [
-    {"id": "st", "name": "Tỉnh ủy Sóc Trăng", "kind": "province"},
-    {"id": "ks", "name": "Huyện ủy Kế Sách", "kind": "superior_committee", "parent_id": "st"},
+    {"id": "st", "name": "Tỉnh ủy Sóc Trăng", "kind": "province", "attributes": {"authority": ["consent"]}},
+    {
+        "id": "ks",
+        "name": "Huyện ủy Kế Sách",
+        "kind": "superior_committee",
+        "parent_id": "st",
+        "attributes": {"authority": ["admission", "recognition"]},
+    },
     {"id": "ks.anmy", "name": "Đảng ủy xã An Mỹ", "kind": "grassroots_committee", "parent_id": "ks"},
     {"id": "ks.anmy.ap1", "name": "Chi bộ ấp An Phú", "kind": "cell", "parent_id": "ks.anmy", "has_youth_union": True},
     {
@@ -134,6 +140,27 @@ HAPPY_PATH: tuple[Step, ...] = (
 )
 
 
+POWER_OF = {
+    "decide_admission": "admission",
+    "reject_admission": "admission",
+    "decide_recognition": "recognition",
+    "decide_strike_off": "recognition",
+    "grant_exception_consent": "consent",
+    "deny_exception_consent": "consent",
+}
+
+
+def competent_org_for(flow: AdmissionFlow, org_id: str, power: str) -> str | None:
+    """The nearest organisation at or above ``org_id`` configured with ``power`` (see guards/authority.py)."""
+    orgs = {o.id: o for o in flow.orgs()}
+    current: str | None = org_id
+    while current is not None and current in orgs:
+        if power in (orgs[current].attributes.get("authority") or []):
+            return current
+        current = orgs[current].parent_id
+    return None
+
+
 def _documents(names: tuple[str, ...], on: date) -> list[DocumentRecord]:
     docs = []
     for name in names:
@@ -154,6 +181,7 @@ def drive(flow: AdmissionFlow, candidate_id: str, start: date, until: str | None
         if step.state != record.state:
             continue
         on = date.fromisoformat(record.dates[step.at]) if step.at else on + timedelta(days=step.days)
+        power = POWER_OF.get(step.trigger)
         flow.fire(
             candidate_id,
             step.trigger,
@@ -163,6 +191,7 @@ def drive(flow: AdmissionFlow, candidate_id: str, start: date, until: str | None
             documents=_documents(step.documents, on),
             votes=step.votes,
             data=step.data,
+            acting_org=competent_org_for(flow, record.org_id, power) if power else None,
         )
         record = flow.candidate(candidate_id)
     return record

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from admission_flow.guards.base import DocumentRecord, Votes
 from admission_flow.machine import CompiledWorkflow, Route
 from admission_flow.model import Record
-from admission_flow.scenario import HAPPY_PATH, SAMPLE_ORGS, sample_contacts
+from admission_flow.scenario import HAPPY_PATH, POWER_OF, SAMPLE_ORGS, competent_org_for, sample_contacts
 from admission_flow.settings import Settings
 from admission_flow.testing import ManualClock
 
@@ -75,6 +75,7 @@ class Simulation:
             youth_union_member=True,
             workflow=self.wf.key,
         )
+        self.org_id = org_id
         self.timeline: list[TimelineEntry] = []
         self._seen_outbox = 0
         self._seen_seq = 1
@@ -90,8 +91,18 @@ class Simulation:
             on = max(on, self.clock.now().astimezone(self.zone).date())
             documents, data, votes = _inputs(self.wf, route, on)
             role = route.spec.roles[0] if route.spec.roles else None
+            power = POWER_OF.get(step.trigger)
+            acting = competent_org_for(self.flow, self.org_id, power) if power else None
             self.flow.fire(
-                "sim", step.trigger, on=on, role=role, actor="simulation", documents=documents, data=data, votes=votes
+                "sim",
+                step.trigger,
+                on=on,
+                role=role,
+                actor="simulation",
+                documents=documents,
+                data=data,
+                votes=votes,
+                acting_org=acting,
             )
             self._collect()
         self._advance_to(self.clock.now() + timedelta(days=horizon_days))

@@ -68,6 +68,7 @@ class Catalog:
         merged, found = resolve_extends(docs, _ref_key)
         problems.extend(found)
         specs: list[WorkflowSpec] = []
+        located: dict[str, LocatedDocument] = {}
         for doc in [*merged.values(), *plain]:
             spec, found = validate_document(doc, registry, templates)
             problems.extend(found)
@@ -75,6 +76,10 @@ class Catalog:
                 problems.append(doc.problem(("remove",), "'remove' only makes sense with 'extends'"))
             if spec is not None and not found:
                 specs.append(spec)
+                located[spec.key] = doc
+        by_key = {s.key: s for s in specs}
+        for spec in specs:
+            problems.extend(_migration_problems(spec, located[spec.key], by_key))
         if problems:
             raise WorkflowDefinitionError(problems)
         return cls(CompiledWorkflow(spec, content_hash(spec), registry) for spec in specs)
@@ -103,6 +108,24 @@ class Catalog:
 
     def __len__(self) -> int:
         return len(self._by_key)
+
+
+def _migration_problems(spec: WorkflowSpec, doc: LocatedDocument, by_key: dict[str, WorkflowSpec]) -> list[Problem]:
+    problems = []
+    for i, migration in enumerate(spec.migrations):
+        at: tuple[str | int, ...] = ("migrations", i)
+        old = by_key.get(migration.from_)
+        if old is None:
+            problems.append(doc.problem((*at, "from"), f"unknown workflow {migration.from_!r} (write ID@VERSION)"))
+            continue
+        for name, target in migration.states.items():
+            if name not in old.states:
+                problems.append(
+                    doc.problem((*at, "states", name), f"{migration.from_} has no state {name!r}", prefer_key=True)
+                )
+            if target not in spec.states:
+                problems.append(doc.problem((*at, "states", name), f"{spec.key} has no state {target!r}"))
+    return problems
 
 
 def _declared_key(doc: LocatedDocument) -> tuple[str, str] | None:

@@ -27,6 +27,10 @@ class Change(Record):
     def __str__(self) -> str:
         mark = {"added": "+", "removed": "-", "changed": "~"}[self.kind]
         where = f"{self.name}{'.' + self.path if self.path else ''}"
+        if self.kind == "changed" and self.path.endswith("[]"):
+            gone = [f"- {_show(v)}" for v in self.before or []]
+            new = [f"+ {_show(v)}" for v in self.after or []]
+            return f"{mark} {self.section}: {where.removesuffix('[]')}: {'; '.join(gone + new)}"
         if self.kind == "changed":
             return f"{mark} {self.section}: {where}: {_show(self.before)} → {_show(self.after)}"
         return f"{mark} {self.section}: {where}" + (
@@ -37,6 +41,13 @@ class Change(Record):
 def _show(value: Any) -> str:
     if isinstance(value, dict) and set(value) == {"vi", "en"}:
         return f"“{value['vi']}”"
+    if isinstance(value, dict) and set(value) <= {"name", "params"} and "name" in value:
+        params = ", ".join(f"{k}={v}" for k, v in (value.get("params") or {}).items())
+        return f"{value['name']}({params})"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if value is None:
+        return "—"
     text = str(value) if not isinstance(value, str) else value
     return text if len(text) <= 120 else text[:117] + "..."
 
@@ -89,6 +100,9 @@ def _walk(x: Any, y: Any, path: str) -> list[tuple[str, Any, Any]]:
             sub = f"{path}.{key}" if path else str(key)
             found += _walk(x.get(key), y.get(key), sub)
         return found
+    if isinstance(x, list | type(None)) and isinstance(y, list | type(None)) and (x or y):
+        old, new = x or [], y or []
+        return [(f"{path}[]", [v for v in old if v not in new], [v for v in new if v not in old])]
     return [(path, x, y)]
 
 
@@ -100,8 +114,8 @@ def changed_states(old: WorkflowSpec, new: WorkflowSpec) -> list[str]:
         if c.section == "states" and c.kind != "removed":
             names = [c.name]
         elif c.section == "transitions":
-            for side in (c.before, c.after):
-                for t in side if isinstance(side, list) else [side] if isinstance(side, dict) else []:
-                    names += [s for s in t.get("source", []) if s != "*"] + ([t["dest"]] if t.get("dest") else [])
-        marked += [n for n in names if n in new.states and n not in marked]
-    return marked
+            for t in [*old.transitions, *new.transitions]:
+                if t.trigger == c.name:
+                    names += [s for s in t.source if s != "*"] + ([t.dest] if t.dest else [])
+        marked += [n for n in names if n in new.states]
+    return list(dict.fromkeys(marked))

@@ -236,6 +236,15 @@ class RemoveSpec(Strict):
     deadlines: list[str] = Field(default_factory=list, description="STATE.DEADLINE_ID")
 
 
+class MigrationSpec(Strict):
+    """How instances of an earlier version map onto this one (``admission-flow migrate``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+
+    from_: str = Field(alias="from", description="ID@VERSION the candidates are on now")
+    states: dict[Name, Name] = Field(default_factory=dict, description="old state → new state; others keep their name")
+
+
 class WorkflowSpec(Strict):
     id: Name
     version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
@@ -251,6 +260,7 @@ class WorkflowSpec(Strict):
     flags: dict[Name, Label] = Field(default_factory=dict, description="yes/no facts events may set")
     states: dict[Name, StateSpec]
     transitions: list[TransitionSpec]
+    migrations: list[MigrationSpec] = Field(default_factory=list)
 
     @field_validator("version", mode="before")
     @classmethod
