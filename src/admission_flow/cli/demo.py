@@ -234,6 +234,7 @@ def _summary(flow: AdmissionFlow, database: Path, refused: list[tuple[str, Trans
     render.out.print(f"{events} audited events in {database}. Explore it:")
     render.out.print(f"  admission-flow --database-url sqlite:///{database} candidate list")
     render.out.print(
-        f"  admission-flow --database-url sqlite:///{database} options son-thi-sa-rinh --role competent_committee --acting-org ks"
+        f"  admission-flow --database-url sqlite:///{database} options son-thi-sa-rinh "
+        "--role competent_committee --acting-org ks"
     )
     render.out.print(f"  admission-flow --database-url sqlite:///{database} history nguyen-thi-hong-nhung")

@@ -163,6 +163,25 @@ class Tx:
         )
         return result.rowcount == 1
 
+    def migrate_instance(
+        self, instance_id: int, expected_version: int, *, workflow: Any, state: str, epoch: int, now: datetime
+    ) -> bool:
+        """Re-pin an instance to another workflow version (and state), version-checked."""
+        result = self.connection.execute(
+            update(instances)
+            .where(instances.c.id == instance_id, instances.c.version == expected_version)
+            .values(
+                workflow_id=workflow.spec.id,
+                workflow_version=workflow.spec.version,
+                workflow_hash=workflow.content_hash,
+                state=state,
+                version=expected_version + 1,
+                state_epoch=epoch,
+                updated_at=now,
+            )
+        )
+        return result.rowcount == 1
+
     def insert_instance(self, values: dict[str, Any]) -> int:
         return self._insert_returning_id(insert(instances).values(**values))
 

@@ -44,6 +44,14 @@ def cancel_deadline(conn: Connection, instance_id: int, epoch: int, deadline_id:
     return conn.execute(stmt).rowcount
 
 
+def cancel_deadline_rung(conn: Connection, timer_id: int, now: datetime, why: str) -> None:
+    conn.execute(
+        update(timers)
+        .where(timers.c.id == timer_id, timers.c.status == PENDING)
+        .values(status=SKIPPED, processed_at=now, outcome=why)
+    )
+
+
 def timers_of_epoch(conn: Connection, instance_id: int, epoch: int) -> list[Row[Any]]:
     stmt = select(timers).where(timers.c.instance_id == instance_id, timers.c.state_epoch == epoch)
     return list(conn.execute(stmt))
