@@ -83,8 +83,13 @@ def plan_item(
     dates = {k: as_date(v) for k, v in row.dates.items()}
     entered = row.state_entered_on or now.date()
     keeper = flow.timekeeper
-    before = {(p.deadline_id, p.rung): p for p in keeper.projections(old, row.state, dates, entered, row.extensions)}
-    after = {(p.deadline_id, p.rung): p for p in keeper.projections(new, target, dates, entered, row.extensions)}
+    before = {
+        (p.deadline_id, p.rung): p
+        for p in keeper.projections(old, row.state, dates, entered, row.extensions, row.flags)
+    }
+    after = {
+        (p.deadline_id, p.rung): p for p in keeper.projections(new, target, dates, entered, row.extensions, row.flags)
+    }
     current = {(r.deadline_id, r.rung): r for r in t.timers_of_epoch(tx.connection, row.id, row.state_epoch)}
     return MigrationItem(**base, to_state=target, reason=None, **_timer_changes(before, after, current, now))
 
@@ -226,6 +231,7 @@ def _apply(
         dates=dates,
         extensions=row.extensions,
         now=now,
+        flags=row.flags,
     )
     for r in t.timers_of_epoch(tx.connection, row.id, epoch):
         if r.status == t.PENDING and done.get((r.deadline_id, r.rung)) == r.due_on:

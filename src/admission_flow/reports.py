@@ -76,7 +76,7 @@ class TimeReports:
         records = []
         for r in rows:
             wf = self.flow.catalog.get(r.workflow_id, r.workflow_version)
-            spec = next(d for d in wf.spec.states[r.state].deadlines if d.id == r.deadline_id)
+            spec = next(d for d in wf.spec.deadlines_of(r.state) if d.id == r.deadline_id)
             late = r.fire_at <= now
             if overdue and not late:
                 continue
@@ -110,7 +110,7 @@ class TimeReports:
         for r in rows:
             inst = instances[r.instance_id]
             wf = self.flow.catalog.get(inst.workflow_id, inst.workflow_version)
-            spec = next(d for d in wf.spec.states[r.state].deadlines if d.id == r.deadline_id)
+            spec = next(d for d in wf.spec.deadlines_of(r.state) if d.id == r.deadline_id)
             roles, template, action = _what(spec, r.rung)
             people, missing = resolve_recipients(roles, inst, ancestry[inst.org.id])
             records.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -219,6 +220,7 @@ class AdmissionService:
         dates = self._record_dates(plan, row, occurred_on)
         dates.update(_corrections(wf, plan, row, event, self.working_calendar()))
         extensions = _extensions(wf, plan, row, event)
+        destination = _transfer_destination(tx, plan, row, event) if route.spec.transfers else None
         moved = route.dest is not None
         epoch = row.version + 1 if moved else row.state_epoch
         entered_on = occurred_on if moved else (row.state_entered_on or occurred_on)
@@ -236,9 +238,12 @@ class AdmissionService:
             extensions=extensions,
         ):
             raise ConcurrentUpdate(row.id, row.version)
+        if destination is not None:
+            tx.move_candidate(row.candidate_id, destination)
+            event = replace(event, data={**event.data, "from_org": row.org.id})
         event_id = tx.insert_event(_event_row(row, wf, trigger, new_state, event, occurred_on, attached, now))
         tx.insert_documents([_doc_row(d, wf, row.id, event_id, now) for d in attached])
-        if self.timekeeper is not None and (moved or wf.spec.states[new_state].deadlines):
+        if self.timekeeper is not None and (moved or wf.spec.deadlines_of(new_state)):
             self.timekeeper.project(
                 tx,
                 row.id,
@@ -251,6 +256,7 @@ class AdmissionService:
                 extensions=extensions,
                 now=now,
                 trigger=trigger,
+                flags=flags,
             )
         return FireResult(
             row.candidate_id, row.id, event_id, trigger, row.state, new_state, row.version + 1, occurred_on
@@ -486,6 +492,26 @@ def _event_row(
     }
 
 
+CELL_KINDS = ("cell", "grassroots_cell")
+
+
+def _transfer_destination(tx: Tx, plan: Plan, row: InstanceRow, event: EventInput) -> str:
+    """The cell named by the event's ``to_org``; refused (nothing written) unless it is another existing cell."""
+    target = event.data.get("to_org")
+    org = tx.get_org(str(target)) if target else None
+    if org is None or org.kind not in CELL_KINDS or org.id == row.org.id:
+        raise _refuse(
+            plan,
+            row,
+            "transfer_destination_invalid",
+            en=f"to_org must name another existing cell (got {target!r})",
+            vi=f"to_org phải là một chi bộ khác đã có trong hệ thống (nhận được {target!r})",
+            to_org=target,
+            kind=None if org is None else org.kind,
+        )
+    return str(org.id)
+
+
 def _refuse(plan: Plan, row: InstanceRow, code: str, en: str, vi: str, **values: Any) -> TransitionRefused:
     return TransitionRefused(plan.trigger, row.state, [reason(code, "effects", en=en, vi=vi, **values)])
 
@@ -533,7 +559,7 @@ def _extensions(wf: CompiledWorkflow, plan: Plan, row: InstanceRow, event: Event
     if plan.route is None or plan.route.dest is not None:
         return {} if plan.route is not None and plan.route.dest is not None else dict(row.extensions)
     totals = dict(row.extensions)
-    for deadline in wf.spec.states[row.state].deadlines:
+    for deadline in wf.spec.deadlines_of(row.state):
         ext = deadline.extension
         if ext is None or ext.trigger != plan.trigger:
             continue

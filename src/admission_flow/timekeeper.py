@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -94,11 +94,12 @@ class Timekeeper:
         dates: Mapping[str, date],
         entered_on: date,
         extensions: Mapping[str, int],
+        flags: Collection[str] = (),
     ) -> list[Projection]:
         rows: list[Projection] = []
-        for deadline in wf.spec.states[state].deadlines:
+        for deadline in wf.spec.deadlines_of(state):
             anchor = anchor_date(deadline, dates, entered_on)
-            if anchor is not None:
+            if anchor is not None and (deadline.while_flag is None or deadline.while_flag in flags):
                 rows += project(
                     deadline,
                     anchor,
@@ -123,17 +124,18 @@ class Timekeeper:
         extensions: Mapping[str, int],
         now: datetime,
         trigger: str | None = None,
+        flags: Collection[str] = (),
     ) -> None:
         """Bring the instance's timer rows in line with its state, dates, extensions and satisfied deadlines."""
         conn = tx.connection
         if moved:
             t.cancel_pending(conn, instance_id, now)
-        if not wf.spec.states[state].deadlines:
+        if not wf.spec.deadlines_of(state):
             return
-        for deadline in wf.spec.states[state].deadlines:
+        for deadline in wf.spec.deadlines_of(state):
             if trigger is not None and not moved and trigger in deadline.done_by:
                 t.cancel_deadline(conn, instance_id, epoch, deadline.id, now, f"done: {trigger}")
-        wanted = self.projections(wf, state, dates, entered_on, extensions)
+        wanted = self.projections(wf, state, dates, entered_on, extensions, flags)
         existing = {} if moved else {(r.deadline_id, r.rung): r for r in t.timers_of_epoch(conn, instance_id, epoch)}
         new_rows = []
         for p in wanted:
@@ -206,7 +208,7 @@ class Timekeeper:
                 outcomes.append(_outcome(row, t.CANCELLED, "the candidate had left the state", now))
                 continue
             wf = self._catalog().get(inst.workflow_id, inst.workflow_version)
-            deadline = next(d for d in wf.spec.states[row.state].deadlines if d.id == row.deadline_id)
+            deadline = next(d for d in wf.spec.deadlines_of(row.state) if d.id == row.deadline_id)
             status, outcome, message = self._act(tx, wf, inst, deadline, row, now, auto_fire, orgs)
             if message is not None:
                 outbox.append(message)

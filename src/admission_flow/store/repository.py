@@ -225,6 +225,9 @@ class Tx:
     def list_orgs(self) -> list[Row[Any]]:
         return list(self.connection.execute(select(orgs).order_by(orgs.c.id)))
 
+    def move_candidate(self, candidate_id: str, org_id: str) -> None:
+        self.connection.execute(update(candidates).where(candidates.c.id == candidate_id).values(org_id=org_id))
+
     def insert_candidate(self, values: dict[str, Any]) -> None:
         self.connection.execute(insert(candidates).values(**values))
 

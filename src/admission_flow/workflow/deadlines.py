@@ -103,6 +103,24 @@ def deadline_problems(
                 yield doc.problem(at, f"final state {state_name!r} cannot have deadlines")
             yield from _anchor_problems(spec, doc, deadline, at)
             yield from _action_problems(spec, doc, deadline, at, triggers_here, templates)
+    yield from _global_problems(spec, doc, templates)
+
+
+def _global_problems(spec: WorkflowSpec, doc: LocatedDocument, templates: frozenset[str] | None) -> Iterable[Problem]:
+    """Workflow-wide deadlines: ids distinct from every state's, triggers available in every non-final state."""
+    running = [name for name, state in spec.states.items() if not state.final]
+    per_state = [_triggers_from(spec, name) for name in running]
+    everywhere = {t: all(d.get(t) for d in per_state) for t in set().union(*per_state)} if per_state else {}
+    everywhere = {t: internal for t, internal in everywhere.items() if all(t in d for d in per_state)}
+    local_ids = {d.id for state in spec.states.values() for d in state.deadlines}
+    seen: set[str] = set()
+    for i, deadline in enumerate(spec.deadlines):
+        at: PathKey = ("deadlines", i)
+        if deadline.id in seen or deadline.id in local_ids:
+            yield doc.problem((*at, "id"), f"deadline id {deadline.id!r} is used more than once")
+        seen.add(deadline.id)
+        yield from _anchor_problems(spec, doc, deadline, at)
+        yield from _action_problems(spec, doc, deadline, at, everywhere, templates)
 
 
 def _anchor_problems(

@@ -51,7 +51,7 @@ class _Merge:
         removed = self._removals()
         self.out.values[()] = self.variant.values.get((), Position(self.variant.file, 1, 1))
         for key in v:
-            if key not in ("remove", "states", "transitions", *MAP_SECTIONS):
+            if key not in ("remove", "states", "transitions", "deadlines", *MAP_SECTIONS):
                 self.out.data[key] = self.copy(self.variant, (key,), (key,))
         for key in ("title", "description", "initial", "calendar"):
             if key not in self.out.data and key in b:
@@ -59,6 +59,7 @@ class _Merge:
         for section in MAP_SECTIONS:
             self._map_section(section, removed.get(section, set()))
         self._states(removed.get("states", set()), removed.get("deadlines", set()))
+        self._global_deadlines(removed.get("deadlines", set()))
         self._transitions(removed.get("transitions", set()))
         return self.out
 
@@ -90,8 +91,8 @@ class _Merge:
             if section == "transitions":
                 exists = any(isinstance(t, dict) and t.get("trigger") == name for t in base.get("transitions") or [])
             elif section == "deadlines":
-                state, _, deadline = name.partition(".")
-                entries = ((base.get("states") or {}).get(state) or {}).get("deadlines") or []
+                state, _, deadline = name.rpartition(".")
+                entries = (((base.get("states") or {}).get(state) or {}) if state else base).get("deadlines") or []
                 exists = any(isinstance(d, dict) and d.get("id") == deadline for d in entries)
             else:
                 exists = name in (base.get(section) or {})
@@ -162,6 +163,18 @@ class _Merge:
                 continue
             kept.append(self.copy(src, ("states", state, "deadlines", i), ("states", state, "deadlines", len(kept))))
         return kept
+
+    def _global_deadlines(self, removed: set[str]) -> None:
+        """Workflow-wide deadlines merge by id like a state's; ``remove: {deadlines: [ID]}`` drops one."""
+        base = [(self.base, i, d) for i, d in enumerate(self.base.data.get("deadlines") or [])]
+        var = [(self.variant, i, d) for i, d in enumerate(self.variant.data.get("deadlines") or [])]
+        var_ids = {d.get("id") for _, _, d in var if isinstance(d, dict)}
+        items = [
+            x for x in base if not (isinstance(x[2], dict) and (x[2].get("id") in var_ids or x[2].get("id") in removed))
+        ]
+        merged = [self.copy(src, ("deadlines", i), ("deadlines", k)) for k, (src, i, _) in enumerate(items + var)]
+        if merged:
+            self.out.data["deadlines"] = merged
 
     def _transitions(self, removed: set[str]) -> None:
         def trigger(t: Any) -> Any:

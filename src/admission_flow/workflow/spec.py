@@ -118,6 +118,7 @@ class DeadlineSpec(Strict):
     remind: list[Rung] = Field(default_factory=list)
     on_due: OnDue | None = None
     extension: Extension | None = None
+    while_flag: Name | None = Field(default=None, description="only projected while this flag is set")
     done_by: list[Name] = Field(
         default_factory=list, description="internal events that satisfy the deadline: its remaining reminders stop"
     )
@@ -206,6 +207,11 @@ class TransitionSpec(Strict):
     records: list[RecordSpec] = Field(
         default_factory=list, description="dates this event sets on the candidate (default: its occurred_on)"
     )
+    transfers: bool = Field(
+        default=False,
+        description="this event moves the candidate's file to the organisation named in its data (to_org); "
+        "the state and its running deadlines carry over",
+    )
     corrects: list[Name] = Field(
         default_factory=list,
         description="dates this event corrects: each new value comes in the event's data under the date's name; "
@@ -260,7 +266,15 @@ class WorkflowSpec(Strict):
     flags: dict[Name, Label] = Field(default_factory=dict, description="yes/no facts events may set")
     states: dict[Name, StateSpec]
     transitions: list[TransitionSpec]
+    deadlines: list[DeadlineSpec] = Field(
+        default_factory=list, description="deadlines that apply in every non-final state (e.g. a transfer's limit)"
+    )
     migrations: list[MigrationSpec] = Field(default_factory=list)
+
+    def deadlines_of(self, state: str) -> list[DeadlineSpec]:
+        """The state's own deadlines, then the workflow-wide ones (which do not apply to final states)."""
+        spec = self.states[state]
+        return list(spec.deadlines) if spec.final else [*spec.deadlines, *self.deadlines]
 
     @field_validator("version", mode="before")
     @classmethod
