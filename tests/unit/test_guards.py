@@ -94,6 +94,7 @@ def test_the_default_registry_holds_every_builtin_guard_with_a_description() -> 
         "data_present",
         "date_not_before",
         "date_within",
+        "months_since",
         "documents_fresh",
         "documents_present",
         "education_ok",
