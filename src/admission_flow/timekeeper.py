@@ -132,10 +132,13 @@ class Timekeeper:
             t.cancel_pending(conn, instance_id, now)
         if not wf.spec.deadlines_of(state):
             return
-        for deadline in wf.spec.deadlines_of(state):
+        deadlines = wf.spec.deadlines_of(state)
+        for deadline in deadlines:
             if trigger is not None and not moved and trigger in deadline.done_by:
                 t.cancel_deadline(conn, instance_id, epoch, deadline.id, now, f"done: {trigger}")
         wanted = self.projections(wf, state, dates, entered_on, extensions, flags)
+        if not wanted:
+            return  # nothing to insert or move: skip reading the instance's timer rows
         existing = {} if moved else {(r.deadline_id, r.rung): r for r in t.timers_of_epoch(conn, instance_id, epoch)}
         new_rows = []
         for p in wanted:

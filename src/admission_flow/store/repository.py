@@ -15,7 +15,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import aliased
 
@@ -101,6 +101,29 @@ def _instance_row(row: Any) -> InstanceRow:
     return InstanceRow(*(*row[:_N_INSTANCE], candidate, org, row[-1]))
 
 
+# Hot-path statements are built once, with bind parameters: building a statement per call (``.where(x == 1)``,
+# ``.values(**literals)``) costs SQLAlchemy more than the database spends executing it.
+_LOAD_BY_CANDIDATE = (
+    _LOAD_INSTANCE.where(instances.c.candidate_id == bindparam("cid")).order_by(instances.c.attempt.desc()).limit(1)
+)
+_UPDATE_INSTANCE = (
+    update(instances)
+    .where(instances.c.id == bindparam("iid"), instances.c.version == bindparam("expected"))
+    .values(
+        state=bindparam("state"),
+        version=bindparam("new_version"),
+        dates=bindparam("dates", type_=instances.c.dates.type),
+        flags=bindparam("flags", type_=instances.c.flags.type),
+        documents=bindparam("documents", type_=instances.c.documents.type),
+        updated_at=bindparam("updated_at", type_=instances.c.updated_at.type),
+        state_epoch=bindparam("state_epoch"),
+        state_entered_on=bindparam("state_entered_on", type_=instances.c.state_entered_on.type),
+        extensions=bindparam("extensions", type_=instances.c.extensions.type),
+    )
+)
+_INSERT_EVENT = insert(events)
+
+
 class Tx:
     """Operations inside one database transaction."""
 
@@ -110,10 +133,7 @@ class Tx:
     # ------------------------------------------------------------ instances (hot path)
 
     def load_instance(self, candidate_id: str) -> InstanceRow | None:
-        stmt = (
-            _LOAD_INSTANCE.where(instances.c.candidate_id == candidate_id).order_by(instances.c.attempt.desc()).limit(1)
-        )
-        row = self.connection.execute(stmt).first()
+        row = self.connection.execute(_LOAD_BY_CANDIDATE, {"cid": candidate_id}).first()
         return None if row is None else _instance_row(row)
 
     def load_instances_by_id(self, instance_ids: Sequence[int]) -> dict[int, InstanceRow]:
@@ -146,22 +166,20 @@ class Tx:
         state_entered_on: date | None,
         extensions: dict[str, int],
     ) -> bool:
-        result = self.connection.execute(
-            update(instances)
-            .where(instances.c.id == instance_id, instances.c.version == expected_version)
-            .values(
-                state=state,
-                version=expected_version + 1,
-                dates=dates,
-                flags=flags,
-                documents=documents,
-                updated_at=updated_at,
-                state_epoch=state_epoch,
-                state_entered_on=state_entered_on,
-                extensions=extensions,
-            )
-        )
-        return result.rowcount == 1
+        params = {
+            "iid": instance_id,
+            "expected": expected_version,
+            "state": state,
+            "new_version": expected_version + 1,
+            "dates": dates,
+            "flags": flags,
+            "documents": documents,
+            "updated_at": updated_at,
+            "state_epoch": state_epoch,
+            "state_entered_on": state_entered_on,
+            "extensions": extensions,
+        }
+        return self.connection.execute(_UPDATE_INSTANCE, params).rowcount == 1
 
     def migrate_instance(
         self, instance_id: int, expected_version: int, *, workflow: Any, state: str, epoch: int, now: datetime
@@ -197,7 +215,9 @@ class Tx:
     # ------------------------------------------------------------ events and documents
 
     def insert_event(self, values: dict[str, Any]) -> int:
-        return self._insert_returning_id(insert(events).values(**values))
+        key = self.connection.execute(_INSERT_EVENT, values).inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def insert_documents(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
