@@ -33,4 +33,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/fire.py
 
 clean:
-	rm -rf $(VENV) var/*.db var/*.db-wal var/*.db-shm .pytest_cache .mypy_cache
+	rm -rf $(VENV) var/demo.db var/demo.db-wal var/demo.db-shm .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -35,6 +36,22 @@ from admission_flow.store.engine import build_engine
 from admission_flow.store.repository import InstanceRow, Store, Tx
 from admission_flow.timekeeper import DeliveryReport, Policy, SweepReport, Timekeeper
 from admission_flow.workflow.catalog import Catalog
+
+
+def json_safe(values: dict[str, Any], what: str) -> dict[str, Any]:
+    """Dates become ISO text; anything else that JSON cannot hold is invalid input (never a database error)."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, date | datetime):
+            return value.isoformat()
+        raise TypeError(type(value).__name__)
+
+    try:
+        return dict(json.loads(json.dumps(values, default=convert, ensure_ascii=False)))
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(
+            f"{what} must hold text, numbers, true/false, lists, mappings or dates (got {exc})"
+        ) from None
 
 
 def _validated(model: type[NewOrg] | type[NewCandidate], values: Mapping[str, Any]) -> Any:
@@ -111,9 +128,15 @@ class AdmissionFlow:
         check: GuardCheck[P],
         params: type[P] = NoParams,  # type: ignore[assignment]
         description: str = "",
+        *,
+        replace: bool = False,
     ) -> None:
-        """Add a guard that workflows can name. Workflows are (re)validated on next use."""
-        self.guards.register(name, check, params, description)
+        """Add a guard that workflows can name (``replace=True`` overrides a built-in). Workflows are
+        (re)validated on next use."""
+        try:
+            self.guards.register(name, check, params, description, replace=replace)
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
         self._catalog = None
 
     @property
@@ -165,9 +188,15 @@ class AdmissionFlow:
     def orgs(self) -> list[OrgRecord]:
         return self.service.list_orgs()
 
-    def add_candidate(self, *, workflow: str | None = None, **values: Any) -> CandidateRecord:
-        """Register a person and start them on ``workflow`` (default: settings.default_workflow)."""
-        return self.service.enroll(_validated(NewCandidate, values), workflow or self.settings.default_workflow)
+    def add_candidate(self, *, workflow: str | None = None, on: date | None = None, **values: Any) -> CandidateRecord:
+        """Register a person and start them on ``workflow`` (default: settings.default_workflow).
+
+        ``on`` is the paper date of the sourcing plan entry (default: today), for histories typed in from paper.
+        """
+        if "attributes" in values:
+            values["attributes"] = json_safe(dict(values["attributes"] or {}), "attributes")
+        candidate = _validated(NewCandidate, values)
+        return self.service.enroll(candidate, workflow or self.settings.default_workflow, on=on)
 
     def candidate(self, candidate_id: str) -> CandidateRecord:
         return self.service.get_candidate(candidate_id)
@@ -197,7 +226,7 @@ class AdmissionFlow:
             occurred_on=on,
             actor=actor,
             role=role,
-            data=dict(data or {}),
+            data=json_safe(dict(data or {}), "data"),
             documents=tuple(documents),
             votes=votes,
             idempotency_key=idempotency_key,

@@ -84,10 +84,13 @@ class AdmissionService:
 
     # ---------------------------------------------------------------- candidates
 
-    def enroll(self, candidate: NewCandidate, workflow: str, *, new_attempt: bool = False) -> CandidateRecord:
+    def enroll(
+        self, candidate: NewCandidate, workflow: str, *, new_attempt: bool = False, on: date | None = None
+    ) -> CandidateRecord:
         """Create the candidate (or reuse it for a new attempt) and start an instance pinned to ``workflow``."""
         compiled = self.catalog.resolve(workflow)
         now = self.clock.now()
+        started_on = on or self.today()
         try:
             with self.store.transaction() as tx:
                 if tx.get_org(candidate.org_id) is None:
@@ -97,8 +100,8 @@ class AdmissionService:
                 attempt = tx.next_attempt(candidate.id)
                 if new_attempt and attempt == 1:
                     raise NotFound("candidate", candidate.id)
-                instance_id = tx.insert_instance(self._new_instance(candidate.id, attempt, compiled, now, self.today()))
-                tx.insert_event(self._enrolment_event(instance_id, candidate.org_id, compiled, now))
+                instance_id = tx.insert_instance(self._new_instance(candidate.id, attempt, compiled, now, started_on))
+                tx.insert_event(self._enrolment_event(instance_id, candidate.org_id, compiled, now, started_on))
                 if self.timekeeper is not None:
                     self.timekeeper.project(
                         tx,
@@ -107,7 +110,7 @@ class AdmissionService:
                         moved=True,
                         state=compiled.spec.initial,
                         epoch=1,
-                        entered_on=self.today(),
+                        entered_on=started_on,
                         dates={},
                         extensions={},
                         now=now,
@@ -138,7 +141,9 @@ class AdmissionService:
             "extensions": {},
         }
 
-    def _enrolment_event(self, instance_id: int, org_id: str, wf: CompiledWorkflow, now: datetime) -> dict[str, Any]:
+    def _enrolment_event(
+        self, instance_id: int, org_id: str, wf: CompiledWorkflow, now: datetime, on: date
+    ) -> dict[str, Any]:
         """Starting an instance is itself audited, as the canonical ``add_to_source_plan`` (— → initial)."""
         return {
             "instance_id": instance_id,
@@ -149,7 +154,7 @@ class AdmissionService:
             "actor": "system",
             "role": None,
             "org_id": org_id,
-            "occurred_on": self.today(),
+            "occurred_on": on,
             "recorded_at": now,
             "payload": {},
             "documents": [],

@@ -74,6 +74,7 @@ class Simulation:
             email="nguyenvanmau@example.vn",
             youth_union_member=True,
             workflow=self.wf.key,
+            on=start,
         )
         self.org_id = org_id
         self.timeline: list[TimelineEntry] = []

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from admission_flow.cli import parse, render
-from admission_flow.errors import AdmissionFlowError, Problem, WorkflowDefinitionError
+from admission_flow.errors import AdmissionFlowError, ConfigurationError, Problem, WorkflowDefinitionError
 from admission_flow.model import ORG_KINDS
 
 if TYPE_CHECKING:
     from admission_flow.flow import AdmissionFlow
+    from admission_flow.settings import Settings
 
 app = typer.Typer(
     name="admission-flow",
@@ -62,6 +63,18 @@ def root(
     ctx.obj = {"database_url": database_url, "workflows_dir": workflows_dir}
 
 
+def settings_of(ctx: typer.Context) -> Settings:
+    """Settings from the config file, the environment and the global options; a bad value is exit 2."""
+    from pydantic import ValidationError
+
+    from admission_flow.settings import load_settings
+
+    try:
+        return load_settings(**(ctx.obj or {}))
+    except ValidationError as exc:
+        raise ConfigurationError(f"invalid settings: {exc}") from None
+
+
 @contextmanager
 def open_flow(ctx: typer.Context) -> Iterator[AdmissionFlow]:
     from admission_flow.flow import AdmissionFlow  # SQLAlchemy and transitions load only when needed
@@ -87,10 +100,9 @@ def validate(
 ) -> None:
     """Check workflow files; print every problem as FILE:LINE:COLUMN: PATH: MESSAGE (exit 5 if any)."""
     from admission_flow.guards import default_registry
-    from admission_flow.settings import load_settings
     from admission_flow.workflow.catalog import Catalog
 
-    folders = paths or [load_settings(**(ctx.obj or {})).workflows_dir]
+    folders = paths or [settings_of(ctx).workflows_dir]
     keys: list[dict[str, Any]] = []
     problems: list[Problem] = []
     for folder in folders:

@@ -126,6 +126,7 @@ def _enrol(flow: AdmissionFlow, p: Person) -> None:
         birth_date=p.birth,
         education="upper_secondary",
         youth_union_member=p.birth.year >= 1991,
+        on=p.start,
         **dict(p.extra),
     )
 

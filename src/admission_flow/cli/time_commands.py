@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from admission_flow.cli import parse, render
-from admission_flow.cli.app import JsonOpt, app, handled, open_flow
+from admission_flow.cli.app import JsonOpt, app, handled, open_flow, settings_of
 from admission_flow.errors import InvalidInput
 
 deadlines_app = typer.Typer(help="Deadlines of candidates still in the state that set them.", no_args_is_help=True)
@@ -213,11 +213,10 @@ def simulate(
     as_json: JsonOpt = False,
 ) -> None:
     """Dry-run one hypothetical candidate on an in-memory database with a manual clock; print the timeline."""
-    from admission_flow.settings import load_settings
     from admission_flow.simulation import parse_path
     from admission_flow.simulation import simulate as run
 
-    settings = load_settings(**(ctx.obj or {}))
+    settings = settings_of(ctx)
     steps = parse_path(path) if path else None
     timeline = run(
         settings, workflow, parse.parse_date(start), path=steps, birth_date=parse.parse_date(birth_date), org_id=org

@@ -143,7 +143,7 @@ DocumentRef = Annotated[str, AfterValidator(_known("documents"))]
 
 
 class GuardParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class NoParams(GuardParams):

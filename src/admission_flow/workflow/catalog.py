@@ -17,14 +17,18 @@ from admission_flow.workflow.spec import WorkflowSpec, parse_workflow_ref
 
 
 def content_hash(spec: WorkflowSpec) -> str:
-    """SHA-256 of the validated workflow in canonical JSON: comments and layout do not change it."""
-    canonical = json.dumps(spec.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
+    """SHA-256 of the validated workflow in canonical JSON, defaults left out: comments, layout and new optional
+    language keys (added by engine upgrades) do not change it; any change to what the file says does."""
+    data = spec.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+def _version_key(version: str) -> tuple[bool, tuple[tuple[int, int | str], ...]]:
+    """Numeric versions compare as numbers; a version with any text part ("2025-draft") is a draft and is never
+    preferred over a release when no version is named."""
     parts = version.replace("-", ".").split(".")
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
+    return all(p.isdigit() for p in parts), tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
 
 
 class Catalog:
