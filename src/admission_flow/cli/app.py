@@ -124,12 +124,10 @@ def validate(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of workflow files (for editors: yaml-language-server, VS Code)."""
-    from admission_flow.workflow.spec import WorkflowSpec
+    from admission_flow.guards import default_registry
+    from admission_flow.workflow.schema import workflow_json_schema
 
-    document = WorkflowSpec.model_json_schema(by_alias=True)
-    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    document["title"] = "admission_flow workflow"
-    render.emit_json(document)
+    render.emit_json(workflow_json_schema(default_registry()))
 
 
 @app.command()
