@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 from admission_flow.errors import ConcurrentUpdate, InvalidInput
 from admission_flow.machine import CompiledWorkflow
 from admission_flow.model import Record
+from admission_flow.service import anchor_dates
 from admission_flow.store import timers as t
-from admission_flow.store.repository import InstanceRow, Tx, as_date
+from admission_flow.store.repository import InstanceRow, Tx
 from admission_flow.workflow.deadlines import Projection
 from admission_flow.workflow.spec import MigrationSpec
 
@@ -80,7 +81,7 @@ def plan_item(
             to_state=None,
             reason=f"state {row.state!r} does not exist in {new.key} and the migration maps it nowhere",
         )
-    dates = {k: as_date(v) for k, v in row.dates.items()}
+    dates = anchor_dates(row.dates, row.candidate.birth_date)
     entered = row.state_entered_on or now.date()
     keeper = flow.timekeeper
     before = {
@@ -219,7 +220,7 @@ def _apply(
         for r in t.timers_of_epoch(tx.connection, row.id, row.state_epoch)
         if r.status == t.DONE
     }
-    dates = {k: as_date(v) for k, v in row.dates.items()}
+    dates = anchor_dates(row.dates, row.candidate.birth_date)
     flow.timekeeper.project(
         tx,
         row.id,

@@ -52,11 +52,11 @@ class NewCandidate(BaseModel):
     org_id: str
     birth_date: date | None = None
     sex: Literal["male", "female"] | None = None
-    ethnicity: str | None = None
-    religion: str | None = None
+    ethnicity: str | None = Field(default=None, max_length=64)
+    religion: str | None = Field(default=None, max_length=64)
     education: str | None = None
     remote_area: bool = False
-    occupation: str | None = None
+    occupation: str | None = Field(default=None, max_length=64)
     youth_union_member: bool = False
     trade_union_member: bool = False
     email: EmailStr | None = None

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from admission_flow.errors import NotFound
 from admission_flow.model import Record
 from admission_flow.service import _subtree
 from admission_flow.store import timers as t
@@ -71,6 +72,8 @@ class TimeReports:
     def deadlines(self, *, overdue: bool, org_id: str | None) -> list[DeadlineRecord]:
         now, today = self.flow.clock.now(), self._today()
         with self.flow.store.transaction(readonly=True) as tx:
+            if org_id is not None and tx.get_org(org_id) is None:
+                raise NotFound("org", org_id)
             org_ids = _subtree(tx, org_id) if org_id is not None else None
             rows = t.open_deadlines(tx.connection, org_ids)
         records = []

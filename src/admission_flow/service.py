@@ -111,7 +111,7 @@ class AdmissionService:
                         state=compiled.spec.initial,
                         epoch=1,
                         entered_on=started_on,
-                        dates={},
+                        dates=anchor_dates({}, candidate.birth_date),
                         extensions={},
                         now=now,
                     )
@@ -257,7 +257,7 @@ class AdmissionService:
                 state=new_state,
                 epoch=epoch,
                 entered_on=entered_on,
-                dates={k: as_date(v) for k, v in dates.items()},
+                dates=anchor_dates(dates, row.candidate.birth_date),
                 extensions=extensions,
                 now=now,
                 trigger=trigger,
@@ -370,6 +370,14 @@ class AdmissionService:
 
 
 # -------------------------------------------------------------------- helpers (pure)
+
+
+def anchor_dates(recorded: dict[str, str], birth_date: date | None) -> dict[str, date]:
+    """The dates deadlines may count from: those recorded on the instance, and the candidate's birth date."""
+    dates = {k: as_date(v) for k, v in recorded.items()}
+    if birth_date is not None:
+        dates["birth_date"] = birth_date
+    return dates
 
 
 def _subtree(tx: Tx, root: str) -> list[str]:

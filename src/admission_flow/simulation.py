@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from admission_flow.errors import InvalidInput
 from admission_flow.guards.base import DocumentRecord, Votes
 from admission_flow.machine import CompiledWorkflow, Route
 from admission_flow.model import Record
@@ -82,6 +83,10 @@ class Simulation:
         self._seen_seq = 1
 
     def run(self, steps: list[Step], horizon_days: int = 120) -> list[TimelineEntry]:
+        unknown = [s.trigger for s in steps if s.trigger not in self.wf.triggers]
+        if unknown:
+            self.flow.close()
+            raise InvalidInput(f"{self.wf.key} has no trigger(s) {', '.join(unknown)}")
         on = self.clock.now().astimezone(self.zone).date()
         for step in steps:
             on = on + timedelta(days=step.days)

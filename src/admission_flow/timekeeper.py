@@ -147,13 +147,15 @@ class Timekeeper:
                 new_rows.append(self._timer_row(instance_id, state, epoch, p, now))
             elif row.status == t.PENDING and (row.fire_at != p.fire_at or row.due_on != p.due_on):
                 t.move_timer(conn, row.id, due_on=p.due_on, fire_at=p.fire_at)
+                if p.stale(now):  # moved into the past (e.g. a corrected date): not sent late, like a new one
+                    t.cancel_deadline_rung(conn, row.id, now, "moved to a time already past")
         t.insert_timers(conn, new_rows)
 
     @staticmethod
     def _timer_row(instance_id: int, state: str, epoch: int, p: Projection, now: datetime) -> dict[str, Any]:
         # A reminder whose moment passed before it was projected (history typed in from paper) is not sent late;
         # the deadline itself and escalations after it still are.
-        stale_reminder = p.kind == "reminder" and p.fire_at < now and p.fire_at < _due_moment(p)
+        stale_reminder = p.stale(now)
         return {
             "instance_id": instance_id,
             "state": state,
@@ -174,9 +176,19 @@ class Timekeeper:
     def sweep(self, auto_fire: AutoFire, now: datetime | None = None) -> SweepReport:
         now = now or self.clock.now()
         report = SweepReport()
-        if self.store.dialect == "sqlite" and not self._take_lease(now):
+        leased = self.store.dialect == "sqlite"
+        if leased and not self._take_lease():
             report.lease_held_elsewhere = True
             return report
+        try:
+            self._sweep_batches(auto_fire, now, report)
+        finally:
+            if leased:
+                with self.store.transaction() as tx:
+                    t.release_lease(tx.connection, SWEEP_LEASE, self.holder)
+        return report
+
+    def _sweep_batches(self, auto_fire: AutoFire, now: datetime, report: SweepReport) -> None:
         orgs: dict[str, list[Any]] = {}
         while True:
             with self.store.transaction() as tx:
@@ -186,11 +198,13 @@ class Timekeeper:
             report.claimed += len(rows)
             report.batches += 1 if rows else 0
             if len(rows) < self.policy.sweep_batch:
-                return report
+                return
 
-    def _take_lease(self, now: datetime) -> bool:
+    def _take_lease(self) -> bool:
+        # The lease runs on the real clock, not on a trial `now` (sweep --now 2030-01-01 must not lock anyone out).
+        real = self.clock.now()
         with self.store.transaction() as tx:
-            return t.acquire_lease(tx.connection, SWEEP_LEASE, self.holder, now, now + self.policy.lease)
+            return t.acquire_lease(tx.connection, SWEEP_LEASE, self.holder, real, real + self.policy.lease)
 
     def _process(
         self,
@@ -328,34 +342,49 @@ class Timekeeper:
 
     def deliver(self, now: datetime | None = None, limit: int = 100) -> DeliveryReport:
         now = now or self.clock.now()
+        lease = now + self.policy.lease
         report = DeliveryReport()
         with self.store.transaction() as tx:
-            claimed = t.claim_outbox(tx.connection, now, limit, now + self.policy.lease)
+            claimed = t.claim_outbox(tx.connection, now, limit, lease)
         notifier = self._notifier() if claimed else None
         for row in claimed:
-            attempts = row.attempts + 1
+            assert notifier is not None
             mail = OutgoingMail(
                 row.message_id, self.policy.sender, tuple(r["email"] for r in row.recipients), row.subject, row.body
             )
             try:
-                assert notifier is not None
-                notifier.send(mail)
+                refused = notifier.send(mail) or {}
             except DeliveryError as exc:
-                retry_at = (
-                    now + self.policy.backoff * 2 ** (attempts - 1) if attempts < self.policy.max_attempts else None
-                )
-                with self.store.transaction() as tx:
-                    t.mark_failed(tx.connection, row.id, error=str(exc), retry_at=retry_at)
-                report.errors.append(f"{row.message_id}: {exc}")
-                if retry_at is None:
-                    report.dead += 1
-                else:
-                    report.retried += 1
+                self._failed(row, lease, now, str(exc), None, report)
+                continue
+            if refused:  # the others got it: retry only those the server turned away
+                again = [r for r in row.recipients if r["email"] in refused]
+                error = "refused: " + "; ".join(f"{a} ({why})" for a, why in refused.items())
+                self._failed(row, lease, now, error, again, report)
                 continue
             with self.store.transaction() as tx:
-                t.mark_sent(tx.connection, row.id, self.clock.now())
+                t.mark_sent(tx.connection, row.id, lease, self.clock.now())
             report.sent += 1
         return report
+
+    def _failed(
+        self,
+        row: Any,
+        lease: datetime,
+        now: datetime,
+        error: str,
+        recipients: list[dict[str, Any]] | None,
+        report: DeliveryReport,
+    ) -> None:
+        attempts = row.attempts + 1
+        retry_at = now + self.policy.backoff * 2 ** (attempts - 1) if attempts < self.policy.max_attempts else None
+        with self.store.transaction() as tx:
+            t.mark_failed(tx.connection, row.id, lease, error=error, retry_at=retry_at, recipients=recipients)
+        report.errors.append(f"{row.message_id}: {error}")
+        if retry_at is None:
+            report.dead += 1
+        else:
+            report.retried += 1
 
 
 def resolve_recipients(
@@ -381,10 +410,6 @@ def _outcome(row: Any, status: str, outcome: str, now: datetime) -> dict[str, An
 
 def _local_date(instant: datetime, zone: ZoneInfo) -> date:
     return instant.astimezone(zone).date()
-
-
-def _due_moment(p: Projection) -> datetime:
-    return p.fire_at if p.kind == "due" else datetime.max.replace(tzinfo=p.fire_at.tzinfo)
 
 
 __all__ = ["DeliveryReport", "Policy", "SweepReport", "Timekeeper", "as_date", "resolve_recipients"]

@@ -24,8 +24,9 @@ class DeliveryError(OperationError):
 
 
 class Notifier(Protocol):
-    def send(self, mail: OutgoingMail) -> None:
-        """Deliver ``mail`` or raise :class:`DeliveryError`."""
+    def send(self, mail: OutgoingMail) -> dict[str, str] | None:
+        """Deliver ``mail`` or raise :class:`DeliveryError`. May return the recipients that were refused while
+        the others were accepted (address → reason); they are retried later on their own."""
         ...
 
 

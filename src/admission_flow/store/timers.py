@@ -124,24 +124,39 @@ def claim_outbox(conn: Connection, now: datetime, limit: int, lease_until: datet
     return rows
 
 
-def mark_sent(conn: Connection, message_id: int, now: datetime) -> None:
-    conn.execute(
-        update(outbox)
-        .where(outbox.c.id == message_id)
-        .values(status=SENT, sent_at=now, lease_until=None, last_error=None)
-    )
+def _held(message_id: int, lease: datetime) -> Any:
+    """Only the worker whose lease is still the row's may record the outcome (a slow worker whose lease ran out
+    must not undo what the next one recorded)."""
+    return and_(outbox.c.id == message_id, outbox.c.status == SENDING, outbox.c.lease_until == lease)
 
 
-def mark_failed(conn: Connection, message_id: int, *, error: str, retry_at: datetime | None) -> None:
+def mark_sent(conn: Connection, message_id: int, lease: datetime, now: datetime) -> bool:
+    # last_error is kept: it may note a role that had no address, which stays true after sending.
+    stmt = update(outbox).where(_held(message_id, lease)).values(status=SENT, sent_at=now, lease_until=None)
+    return conn.execute(stmt).rowcount == 1
+
+
+def mark_failed(
+    conn: Connection,
+    message_id: int,
+    lease: datetime,
+    *,
+    error: str,
+    retry_at: datetime | None,
+    recipients: list[dict[str, Any]] | None = None,
+) -> bool:
+    """Record a failed attempt: retry at ``retry_at`` (only ``recipients`` if given), or give up (dead)."""
     values: dict[str, Any] = {"last_error": error, "lease_until": None}
     values.update({"status": PENDING, "next_attempt_at": retry_at} if retry_at else {"status": DEAD})
-    conn.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
+    if recipients is not None:
+        values["recipients"] = recipients
+    return conn.execute(update(outbox).where(_held(message_id, lease)).values(**values)).rowcount == 1
 
 
 def list_outbox(conn: Connection, *, failed_only: bool, limit: int) -> list[Row[Any]]:
     stmt = select(outbox).order_by(outbox.c.id.desc()).limit(limit)
     if failed_only:
-        stmt = stmt.where(or_(outbox.c.status == DEAD, outbox.c.last_error.is_not(None)))
+        stmt = stmt.where(or_(outbox.c.status == DEAD, and_(outbox.c.status != SENT, outbox.c.last_error.is_not(None))))
     return list(conn.execute(stmt))
 
 

@@ -39,6 +39,11 @@ class Projection:
     kind: Literal["due", "reminder"]
     due_on: date
     fire_at: datetime
+    after_due: bool = False  # a rung after the deadline (an escalation): still worth sending when late
+
+    def stale(self, now: datetime) -> bool:
+        """A reminder before the deadline whose moment has passed: sending it now would only confuse."""
+        return self.kind == "reminder" and not self.after_due and self.fire_at < now
 
 
 def anchor_date(deadline: DeadlineSpec, dates: Mapping[str, date], entered_on: date) -> date | None:
@@ -75,7 +80,8 @@ def project(
         else:
             assert rung.after is not None, "a rung gives before or after (checked by the model)"
             on = shift(due_on, rung.after, calendar)
-        rows.append(Projection(deadline.id, index, "reminder", due_on, _at(on, reminder_time, zone)))
+        at = _at(on, reminder_time, zone)
+        rows.append(Projection(deadline.id, index, "reminder", due_on, at, after_due=rung.after is not None))
     return rows
 
 
