@@ -46,6 +46,7 @@ class MigrationItem(Record):
     reminders_skipped: list[str] = field(default_factory=list)
     reminders_resent: list[str] = field(default_factory=list)
     timers_carried: list[str] = field(default_factory=list)  # pending, same moment under the new version
+    deadlines_satisfied: list[str] = field(default_factory=list)  # met by their done_by event: not brought back
 
     @property
     def mappable(self) -> bool:
@@ -123,14 +124,23 @@ def _timer_changes(
         "reminders_skipped": [],
         "reminders_resent": [],
         "timers_carried": [],
+        "deadlines_satisfied": sorted(
+            {
+                r.deadline_id
+                for r in current.values()
+                if r.status == t.CANCELLED and (r.outcome or "").startswith("done:")
+            }
+        ),
     }
     for key, p in after.items():
         old = current.get(key)
-        if old is not None and old.status == t.PENDING and old.fire_at == p.fire_at:
-            changes["timers_carried"].append(name(key))
+        if key[0] in changes["deadlines_satisfied"]:
+            changes["reminders_skipped"].append(name(key))  # its done_by event already happened
+        elif old is not None and old.status == t.PENDING and old.fire_at == p.fire_at:
+            changes["timers_carried"].append(name(key))  # due or not, it goes on exactly as before
         elif old is not None and old.status == t.DONE and old.due_on == p.due_on:
             changes["reminders_skipped"].append(name(key))  # already sent for this very date
-        elif p.fire_at <= now and p.kind == "reminder":
+        elif p.stale(now):
             changes["reminders_skipped"].append(name(key))  # its moment has passed
         elif old is not None and old.status == t.DONE:
             changes["reminders_resent"].append(name(key))  # already sent, but the date moved
@@ -215,11 +225,7 @@ def _apply(
             "idempotency_key": None,
         }
     )
-    done = {
-        (r.deadline_id, r.rung): r.due_on
-        for r in t.timers_of_epoch(tx.connection, row.id, row.state_epoch)
-        if r.status == t.DONE
-    }
+    before = {(r.deadline_id, r.rung): r for r in t.timers_of_epoch(tx.connection, row.id, row.state_epoch)}
     dates = anchor_dates(row.dates, row.candidate.birth_date)
     flow.timekeeper.project(
         tx,
@@ -234,9 +240,24 @@ def _apply(
         now=now,
         flags=row.flags,
     )
+    # The new rows end exactly as the report said: pending if carried, scheduled or re-sent; skipped otherwise.
+    live = {*item.timers_carried, *item.reminders_scheduled, *item.reminders_resent}
     for r in t.timers_of_epoch(tx.connection, row.id, epoch):
-        if r.status == t.PENDING and done.get((r.deadline_id, r.rung)) == r.due_on:
-            t.cancel_deadline_rung(tx.connection, r.id, now, "already sent before the migration")
+        key = r.deadline_id if r.rung == 0 else f"{r.deadline_id}#{r.rung}"
+        wanted = t.PENDING if key in live else t.SKIPPED
+        if r.status != wanted:
+            why = (
+                None if wanted == t.PENDING else _why_skipped(before.get((r.deadline_id, r.rung)), item, r.deadline_id)
+            )
+            t.set_timer_status(tx.connection, r.id, wanted, None if wanted == t.PENDING else now, why)
+
+
+def _why_skipped(old: Any, item: MigrationItem, deadline_id: str) -> str:
+    if deadline_id in item.deadlines_satisfied:
+        return "met before the migration (done_by)"
+    if old is not None and old.status == t.DONE:
+        return "already sent before the migration"
+    return "reminder time had passed when the deadline was projected"
 
 
 __all__ = ["MIGRATE_TRIGGER", "MigrationItem", "date", "migrate"]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from admission_flow.clock import Clock
-from admission_flow.errors import TransitionRefused, WorkflowChanged
+from admission_flow.errors import NotFound, TransitionRefused, WorkflowChanged
 from admission_flow.machine import CompiledWorkflow
 from admission_flow.notify import DeliveryError, Notifier, OutgoingMail
 from admission_flow.notify.render import Renderer
@@ -224,8 +224,12 @@ class Timekeeper:
                 report.stale += 1
                 outcomes.append(_outcome(row, t.CANCELLED, "the candidate had left the state", now))
                 continue
-            wf = self._catalog().get(inst.workflow_id, inst.workflow_version)
-            deadline = next(d for d in wf.spec.deadlines_of(row.state) if d.id == row.deadline_id)
+            found = self._pinned_deadline(inst, row)
+            if isinstance(found, str):  # the workflow changed under the candidate: record it, keep sweeping others
+                report.failed += 1
+                outcomes.append(_outcome(row, t.FAILED, found, now))
+                continue
+            wf, deadline = found
             status, outcome, message = self._act(tx, wf, inst, deadline, row, now, auto_fire, orgs)
             if message is not None:
                 outbox.append(message)
@@ -238,6 +242,19 @@ class Timekeeper:
             outcomes.append(_outcome(row, status, outcome, now))
         t.insert_outbox(tx.connection, outbox)
         t.finish_timers(tx.connection, outcomes)
+
+    def _pinned_deadline(self, inst: InstanceRow, row: Any) -> tuple[CompiledWorkflow, DeadlineSpec] | str:
+        """The timer's deadline in the workflow version the candidate is pinned to, or why it cannot be used."""
+        try:
+            wf = self._catalog().get(inst.workflow_id, inst.workflow_version)
+        except NotFound as exc:
+            return str(exc)
+        if wf.content_hash != inst.workflow_hash:
+            return str(WorkflowChanged(wf.key, inst.workflow_hash, wf.content_hash))
+        deadline = next((d for d in wf.spec.deadlines_of(row.state) if d.id == row.deadline_id), None)
+        if deadline is None or row.rung > len(deadline.remind):
+            return f"deadline {row.deadline_id} rung {row.rung} is no longer in {wf.key}"
+        return wf, deadline
 
     def _act(
         self,

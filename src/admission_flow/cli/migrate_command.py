@@ -45,6 +45,7 @@ def migrate(
             ("skip", i.reminders_skipped),
             ("re-send", i.reminders_resent),
             ("carry over", i.timers_carried),
+            ("already met", i.deadlines_satisfied),
         ):
             if names:
                 reminders.append(f"{label} {len(names)}: {', '.join(names)}")

@@ -44,6 +44,14 @@ def cancel_deadline(conn: Connection, instance_id: int, epoch: int, deadline_id:
     return conn.execute(stmt).rowcount
 
 
+def set_timer_status(
+    conn: Connection, timer_id: int, status: str, processed_at: datetime | None, why: str | None
+) -> None:
+    conn.execute(
+        update(timers).where(timers.c.id == timer_id).values(status=status, processed_at=processed_at, outcome=why)
+    )
+
+
 def cancel_deadline_rung(conn: Connection, timer_id: int, now: datetime, why: str) -> None:
     conn.execute(
         update(timers)

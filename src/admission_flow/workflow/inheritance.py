@@ -25,6 +25,7 @@ from admission_flow.errors import Problem
 from admission_flow.workflow.loader import LocatedDocument, PathKey, Position
 
 MAP_SECTIONS = ("roles", "documents", "dates", "flags")
+_MAX_COPY_DEPTH = 4  # ("states", name, "deadlines", i) is the deepest path a merge copies
 REMOVABLE = ("states", "transitions", "roles", "documents", "dates", "flags", "deadlines")
 
 
@@ -33,14 +34,26 @@ class _Merge:
         self.base, self.variant = base, variant
         self.out = LocatedDocument(file=variant.file, data={})
         self.problems: list[Problem] = []
+        self._indexes: dict[int, dict[PathKey, list[tuple[bool, PathKey, Position]]]] = {}
+
+    def _index(self, src: LocatedDocument) -> dict[PathKey, list[tuple[bool, PathKey, Position]]]:
+        """Positions grouped under each of their prefixes (up to the depth merges copy at), built once."""
+        found = self._indexes.get(id(src))
+        if found is None:
+            found = {}
+            for is_key, table in ((False, src.values), (True, src.keys)):
+                for path, pos in table.items():
+                    for n in range(min(len(path), _MAX_COPY_DEPTH) + 1):
+                        found.setdefault(path[:n], []).append((is_key, path, pos))
+            self._indexes[id(src)] = found
+        return found
 
     def copy(self, src: LocatedDocument, src_path: PathKey, dst_path: PathKey) -> Any:
         """The value at ``src_path`` with every position under it re-keyed to ``dst_path``."""
         n = len(src_path)
-        for table, out in ((src.values, self.out.values), (src.keys, self.out.keys)):
-            for path, pos in table.items():
-                if path[:n] == src_path:
-                    out[dst_path + path[n:]] = pos
+        assert n <= _MAX_COPY_DEPTH
+        for is_key, path, pos in self._index(src).get(src_path, ()):
+            (self.out.keys if is_key else self.out.values)[dst_path + path[n:]] = pos
         value = src.data
         for part in src_path:
             value = value[part]
