@@ -10,6 +10,16 @@ from zoneinfo import ZoneInfo
 
 from admission_flow.calendar import WorkingCalendar, shift
 from admission_flow.clock import Clock
+from admission_flow.effects import (
+    ancestry_loader,
+    corrections,
+    document_row,
+    event_row,
+    extensions_after,
+    guard_context,
+    merge_documents,
+    transfer_destination,
+)
 from admission_flow.errors import (
     AlreadyExists,
     ConcurrentUpdate,
@@ -19,7 +29,7 @@ from admission_flow.errors import (
     TransitionRefused,
     WorkflowChanged,
 )
-from admission_flow.guards.base import CandidateFacts, DocumentRecord, GuardContext, OrgFacts, reason
+from admission_flow.guards.base import DocumentRecord, reason
 from admission_flow.machine import CompiledWorkflow, Plan
 from admission_flow.model import (
     CandidateRecord,
@@ -33,6 +43,7 @@ from admission_flow.model import (
     reasons_as_dicts,
 )
 from admission_flow.store.repository import DuplicateKey, InstanceRow, Store, Tx, as_date
+from admission_flow.views import candidate_record, event_record, org_record
 from admission_flow.workflow.catalog import Catalog
 
 if TYPE_CHECKING:
@@ -76,11 +87,11 @@ class AdmissionService:
             row = tx.get_org(org_id)
         if row is None:
             raise NotFound("org", org_id)
-        return _org_record(row)
+        return org_record(row)
 
     def list_orgs(self) -> list[OrgRecord]:
         with self.store.transaction(readonly=True) as tx:
-            return [_org_record(r) for r in tx.list_orgs()]
+            return [org_record(r) for r in tx.list_orgs()]
 
     # ---------------------------------------------------------------- candidates
 
@@ -170,7 +181,7 @@ class AdmissionService:
             row = tx.load_instance(candidate_id)
         if row is None:
             raise NotFound("candidate", candidate_id)
-        return _candidate_record(row)
+        return candidate_record(row)
 
     def list_candidates(self, *, org_id: str | None = None, state: str | None = None) -> list[CandidateRecord]:
         with self.store.transaction(readonly=True) as tx:
@@ -180,7 +191,7 @@ class AdmissionService:
                     raise NotFound("org", org_id)
                 org_ids = _subtree(tx, org_id)
             rows = tx.load_instances(tx.list_candidate_ids(org_ids=org_ids, state=state))
-        return [_candidate_record(r) for r in rows]
+        return [candidate_record(r) for r in rows]
 
     # ---------------------------------------------------------------- events
 
@@ -215,7 +226,7 @@ class AdmissionService:
         now = self.clock.now()
         wf = self.pinned_workflow(row)
         attached = self._attach(wf, event.documents)
-        ctx = _context(row, wf, trigger, occurred_on, event, attached, self.calendar, _ancestry_loader(tx, row))
+        ctx = guard_context(row, wf, trigger, occurred_on, event, attached, self.calendar, ancestry_loader(tx, row))
         plan = wf.plan(row.state, trigger, ctx)
         if not plan.allowed:
             raise TransitionRefused(trigger, row.state, plan.reasons)
@@ -223,9 +234,9 @@ class AdmissionService:
         assert route is not None
         new_state = wf.apply(plan)
         dates = self._record_dates(plan, row, occurred_on)
-        dates.update(_corrections(wf, plan, row, event, self.working_calendar()))
-        extensions = _extensions(wf, plan, row, event)
-        destination = _transfer_destination(tx, plan, row, event) if route.spec.transfers else None
+        dates.update(corrections(wf, plan, row, event, self.working_calendar()))
+        extensions = extensions_after(wf, plan, row, event)
+        destination = transfer_destination(tx, plan, row, event) if route.spec.transfers else None
         moved = route.dest is not None
         epoch = row.version + 1 if moved else row.state_epoch
         entered_on = occurred_on if moved else (row.state_entered_on or occurred_on)
@@ -236,7 +247,7 @@ class AdmissionService:
             state=new_state,
             dates=dates,
             flags=flags,
-            documents=_merge_documents(row.documents, attached),
+            documents=merge_documents(row.documents, attached),
             updated_at=now,
             state_epoch=epoch,
             state_entered_on=entered_on,
@@ -246,8 +257,8 @@ class AdmissionService:
         if destination is not None:
             tx.move_candidate(row.candidate_id, destination)
             event = replace(event, data={**event.data, "from_org": row.org.id})
-        event_id = tx.insert_event(_event_row(row, wf, trigger, new_state, event, occurred_on, attached, now))
-        tx.insert_documents([_doc_row(d, wf, row.id, event_id, now) for d in attached])
+        event_id = tx.insert_event(event_row(row, wf, trigger, new_state, event, occurred_on, attached, now))
+        tx.insert_documents([document_row(d, wf, row.id, event_id, now) for d in attached])
         if self.timekeeper is not None and (moved or wf.spec.deadlines_of(new_state)):
             self.timekeeper.project(
                 tx,
@@ -341,12 +352,12 @@ class AdmissionService:
             row = tx.load_instance(candidate_id)
             if row is None:
                 raise NotFound("candidate", candidate_id)
-            ancestry = _ancestry_loader(tx, row)
+            ancestry = ancestry_loader(tx, row)
             ancestry()  # read now: the transaction ends before the guards run
         wf = self.pinned_workflow(row)
         options = []
         for trigger in wf.triggers_from(row.state):
-            ctx = _context(row, wf, trigger, occurred_on, event, list(event.documents), self.calendar, ancestry)
+            ctx = guard_context(row, wf, trigger, occurred_on, event, list(event.documents), self.calendar, ancestry)
             plan = wf.plan(row.state, trigger, ctx)
             label = plan.route.spec.label if plan.route is not None else wf.routes[(row.state, trigger)][0].spec.label
             options.append(
@@ -366,7 +377,7 @@ class AdmissionService:
             if row is None:
                 raise NotFound("candidate", candidate_id)
             rows = tx.events_of(row.id)
-        return [_event_record(r) for r in rows]
+        return [event_record(r) for r in rows]
 
 
 # -------------------------------------------------------------------- helpers (pure)
@@ -397,314 +408,3 @@ def _known_date(dates: dict[str, str], row: InstanceRow, name: str) -> date | No
         return row.candidate.birth_date  # type: ignore[no-any-return]
     value = dates.get(name)
     return None if value is None else as_date(value)
-
-
-def _context(
-    row: InstanceRow,
-    wf: CompiledWorkflow,
-    trigger: str,
-    occurred_on: date,
-    event: EventInput,
-    attached: Sequence[DocumentRecord],
-    calendar: Callable[[], WorkingCalendar] | None = None,
-    ancestry: Callable[[], Sequence[OrgFacts]] | None = None,
-) -> GuardContext:
-    c, o = row.candidate, row.org
-    documents: dict[str, list[DocumentRecord]] = {
-        kind: [
-            DocumentRecord(kind, as_date(d["issued_on"]), d.get("reference"), d.get("attributes") or {})
-            for d in entries
-        ]
-        for kind, entries in row.documents.items()
-    }
-    for doc in attached:
-        documents.setdefault(doc.kind, []).append(doc)
-    return GuardContext(
-        trigger=trigger,
-        occurred_on=occurred_on,
-        candidate=CandidateFacts(
-            id=c.id,
-            full_name=c.full_name,
-            birth_date=c.birth_date,
-            sex=c.sex,
-            ethnicity=c.ethnicity,
-            religion=c.religion,
-            education=c.education,
-            remote_area=c.remote_area,
-            occupation=c.occupation,
-            youth_union_member=c.youth_union_member,
-            trade_union_member=c.trade_union_member,
-            attributes=c.attributes or {},
-        ),
-        org=OrgFacts(
-            id=o.id,
-            kind=o.kind,
-            parent_kind=row.parent_kind,
-            has_youth_union=o.has_youth_union,
-            has_trade_union=o.has_trade_union,
-            attributes=o.attributes or {},
-        ),
-        role=event.role,
-        dates={k: as_date(v) for k, v in row.dates.items()},
-        flags=frozenset(row.flags),
-        documents=documents,
-        votes=event.votes,
-        data=event.data,
-        document_validity=wf.document_validity,
-        calendar=calendar() if calendar is not None else None,
-        acting_org=event.acting_org,
-        org_ancestry=ancestry or (lambda: ()),
-    )
-
-
-def _ancestry_loader(tx: Tx, row: InstanceRow) -> Callable[[], Sequence[OrgFacts]]:
-    """The candidate's organisation and its ancestors as OrgFacts, read once and only if a guard asks."""
-    cache: list[OrgFacts] = []
-
-    def load() -> Sequence[OrgFacts]:
-        if not cache:
-            chain = tx.org_ancestry(row.org.id)
-            kinds = {o.id: o.kind for o in chain}
-            cache.extend(
-                OrgFacts(o.id, o.kind, kinds.get(o.parent_id), o.has_youth_union, o.has_trade_union, o.attributes or {})
-                for o in chain
-            )
-        return cache
-
-    return load
-
-
-def _event_row(
-    row: InstanceRow,
-    wf: CompiledWorkflow,
-    trigger: str,
-    new_state: str,
-    event: EventInput,
-    occurred_on: date,
-    attached: Sequence[DocumentRecord],
-    now: datetime,
-) -> dict[str, Any]:
-    return {
-        "instance_id": row.id,
-        "seq": row.version + 1,
-        "trigger": trigger,
-        "from_state": row.state,
-        "to_state": new_state,
-        "actor": event.actor,
-        "role": event.role,
-        "org_id": event.acting_org or row.org.id,
-        "occurred_on": occurred_on,
-        "recorded_at": now,
-        "payload": event.data,
-        "documents": [_doc_json(d, wf) for d in attached],
-        "votes": None if event.votes is None else vars(event.votes).copy(),
-        "workflow_id": wf.spec.id,
-        "workflow_version": wf.spec.version,
-        "workflow_hash": wf.content_hash,
-        "idempotency_key": event.idempotency_key,
-    }
-
-
-CELL_KINDS = ("cell", "grassroots_cell")
-
-
-def _transfer_destination(tx: Tx, plan: Plan, row: InstanceRow, event: EventInput) -> str:
-    """The cell named by the event's ``to_org``; refused (nothing written) unless it is another existing cell."""
-    target = event.data.get("to_org")
-    org = tx.get_org(str(target)) if target else None
-    if org is None or org.kind not in CELL_KINDS or org.id == row.org.id:
-        raise _refuse(
-            plan,
-            row,
-            "transfer_destination_invalid",
-            en=f"to_org must name another existing cell (got {target!r})",
-            vi=f"to_org phải là một chi bộ khác đã có trong hệ thống (nhận được {target!r})",
-            to_org=target,
-            kind=None if org is None else org.kind,
-        )
-    return str(org.id)
-
-
-def _refuse(plan: Plan, row: InstanceRow, code: str, en: str, vi: str, **values: Any) -> TransitionRefused:
-    return TransitionRefused(plan.trigger, row.state, [reason(code, "effects", en=en, vi=vi, **values)])
-
-
-def _corrections(
-    wf: CompiledWorkflow, plan: Plan, row: InstanceRow, event: EventInput, calendar: WorkingCalendar
-) -> dict[str, str]:
-    """Dates this event corrects (new values in its data under the dates' names), and dates derived from them."""
-    assert plan.route is not None
-    names = plan.route.spec.corrects
-    if not names:
-        return {}
-    corrected: dict[str, str] = {}
-    for name in names:
-        if name in event.data:
-            try:
-                corrected[name] = as_date(event.data[name]).isoformat()
-            except (TypeError, ValueError):
-                raise _refuse(
-                    plan,
-                    row,
-                    "correction_invalid",
-                    en=f"{name}={event.data[name]!r} is not a date",
-                    vi=f"{name}={event.data[name]!r} không phải là ngày",
-                    date=name,
-                ) from None
-    if not corrected:
-        raise _refuse(
-            plan,
-            row,
-            "correction_missing",
-            en=f"give at least one corrected date as data NAME=YYYY-MM-DD ({', '.join(names)})",
-            vi=f"Cần nhập ít nhất một ngày đính chính dạng TÊN=YYYY-MM-DD ({', '.join(names)})",
-            dates=list(names),
-        )
-    for t in wf.spec.transitions:  # keep computed dates (probation_end_on = ceremony_on + 12 months) consistent
-        for record in t.records:
-            if record.from_ in corrected and record.add is not None and record.date in row.dates:
-                corrected[record.date] = shift(as_date(corrected[record.from_]), record.add, calendar).isoformat()
-    return corrected
-
-
-def _extensions(wf: CompiledWorkflow, plan: Plan, row: InstanceRow, event: EventInput) -> dict[str, int]:
-    """Granted extensions per deadline; an extension event adds ``extend_by`` (in the cap's unit) up to the cap."""
-    if plan.route is None or plan.route.dest is not None:
-        return {} if plan.route is not None and plan.route.dest is not None else dict(row.extensions)
-    totals = dict(row.extensions)
-    for deadline in wf.spec.deadlines_of(row.state):
-        ext = deadline.extension
-        if ext is None or ext.trigger != plan.trigger:
-            continue
-        amount = event.data.get("extend_by")
-        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-            raise _refuse(
-                plan,
-                row,
-                "extension_amount_missing",
-                en=f"give the extension as data extend_by=N ({ext.max.unit.replace('_', ' ')})",
-                vi=f"Cần nhập số ngày gia hạn: extend_by=N ({ext.max.unit})",
-                deadline=deadline.id,
-            )
-        granted = totals.get(deadline.id, 0)
-        if granted + amount > ext.max.amount:
-            raise _refuse(
-                plan,
-                row,
-                "extension_exceeds_cap",
-                en=f"{deadline.id}: {granted} already granted, {amount} more would exceed the cap of {ext.max}",
-                vi=f"{deadline.id}: đã gia hạn {granted}, thêm {amount} sẽ vượt mức tối đa {ext.max}",
-                deadline=deadline.id,
-                granted=granted,
-                requested=amount,
-                cap=ext.max.amount,
-            )
-        totals[deadline.id] = granted + amount
-    return totals
-
-
-def _doc_json(doc: DocumentRecord, wf: CompiledWorkflow) -> dict[str, Any]:
-    return {
-        "kind": doc.kind,
-        "form": wf.spec.documents[doc.kind].form,
-        "issued_on": doc.issued_on.isoformat(),
-        "reference": doc.reference,
-        "attributes": _jsonable(dict(doc.attributes)),
-    }
-
-
-def _doc_row(
-    doc: DocumentRecord, wf: CompiledWorkflow, instance_id: int, event_id: int, now: datetime
-) -> dict[str, Any]:
-    return {
-        "instance_id": instance_id,
-        "event_id": event_id,
-        "kind": doc.kind,
-        "form": wf.spec.documents[doc.kind].form,
-        "issued_on": doc.issued_on,
-        "reference": doc.reference,
-        "attributes": _jsonable(dict(doc.attributes)),
-        "recorded_at": now,
-    }
-
-
-def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
-
-
-def _merge_documents(index: dict[str, Any], attached: Sequence[DocumentRecord]) -> dict[str, Any]:
-    if not attached:
-        return index
-    merged = {kind: list(entries) for kind, entries in index.items()}
-    for doc in attached:
-        merged.setdefault(doc.kind, []).append(
-            {
-                "issued_on": doc.issued_on.isoformat(),
-                "reference": doc.reference,
-                "attributes": _jsonable(dict(doc.attributes)),
-            }
-        )
-    return merged
-
-
-def _org_record(row: Any) -> OrgRecord:
-    return OrgRecord(
-        id=row.id,
-        name=row.name,
-        kind=row.kind,
-        parent_id=row.parent_id,
-        has_youth_union=row.has_youth_union,
-        has_trade_union=row.has_trade_union,
-        contacts=row.contacts or {},
-        attributes=row.attributes or {},
-    )
-
-
-def _candidate_record(row: InstanceRow) -> CandidateRecord:
-    c = row.candidate
-    return CandidateRecord(
-        id=c.id,
-        full_name=c.full_name,
-        org_id=c.org_id,
-        birth_date=c.birth_date,
-        sex=c.sex,
-        ethnicity=c.ethnicity,
-        religion=c.religion,
-        education=c.education,
-        remote_area=c.remote_area,
-        occupation=c.occupation,
-        youth_union_member=c.youth_union_member,
-        trade_union_member=c.trade_union_member,
-        email=c.email,
-        attributes=c.attributes or {},
-        instance_id=row.id,
-        attempt=row.attempt,
-        workflow=f"{row.workflow_id}@{row.workflow_version}",
-        workflow_hash=row.workflow_hash,
-        state=row.state,
-        version=row.version,
-        dates=dict(row.dates),
-        flags=list(row.flags),
-        documents=dict(row.documents),
-    )
-
-
-def _event_record(r: Any) -> EventRecord:
-    return EventRecord(
-        id=r.id,
-        seq=r.seq,
-        trigger=r.trigger,
-        from_state=r.from_state,
-        to_state=r.to_state,
-        actor=r.actor,
-        role=r.role,
-        org_id=r.org_id,
-        occurred_on=r.occurred_on,
-        recorded_at=r.recorded_at,
-        payload=r.payload or {},
-        documents=r.documents or [],
-        votes=r.votes,
-        workflow=f"{r.workflow_id}@{r.workflow_version}",
-        workflow_hash=r.workflow_hash,
-        idempotency_key=r.idempotency_key,
-    )
