@@ -4,7 +4,7 @@ or an authority guard needs inside the event's transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -27,15 +27,7 @@ def guard_context(
     ancestry: Callable[[], Sequence[OrgFacts]] | None = None,
 ) -> GuardContext:
     c, o = row.candidate, row.org
-    documents: dict[str, list[DocumentRecord]] = {
-        kind: [
-            DocumentRecord(kind, as_date(d["issued_on"]), d.get("reference"), d.get("attributes") or {})
-            for d in entries
-        ]
-        for kind, entries in row.documents.items()
-    }
-    for doc in attached:
-        documents.setdefault(doc.kind, []).append(doc)
+    documents = PapersOnFile(row.documents, attached)
     return GuardContext(
         trigger=trigger,
         occurred_on=occurred_on,
@@ -72,6 +64,35 @@ def guard_context(
         acting_org=event.acting_org,
         org_ancestry=ancestry or (lambda: ()),
     )
+
+
+class PapersOnFile(Mapping[str, Sequence[DocumentRecord]]):
+    """The documents index as guards see it (kind → records, attached ones included), decoded per kind on first
+    use: most events' guards read one kind or none."""
+
+    def __init__(self, index: Mapping[str, Any], attached: Sequence[DocumentRecord]) -> None:
+        self._index = index
+        self._attached = attached
+        self._decoded: dict[str, list[DocumentRecord]] = {}
+        self._kinds = list(dict.fromkeys([*index, *(d.kind for d in attached)]))
+
+    def __getitem__(self, kind: str) -> list[DocumentRecord]:
+        if kind not in self._decoded:
+            if kind not in self._kinds:
+                raise KeyError(kind)
+            entries = self._index.get(kind, ())
+            found = [
+                DocumentRecord(kind, as_date(d["issued_on"]), d.get("reference"), d.get("attributes") or {})
+                for d in entries
+            ]
+            self._decoded[kind] = found + [d for d in self._attached if d.kind == kind]
+        return self._decoded[kind]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kinds)
+
+    def __len__(self) -> int:
+        return len(self._kinds)
 
 
 def ancestry_loader(tx: Tx, row: InstanceRow) -> Callable[[], Sequence[OrgFacts]]:

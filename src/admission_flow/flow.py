@@ -222,6 +222,13 @@ class AdmissionFlow:
         acting_org: str | None = None,
     ) -> FireResult:
         """Apply ``trigger`` in one transaction, or raise ``TransitionRefused`` with every reason."""
+        for name, value, limit in (
+            ("actor", actor, 200),
+            ("role", role, 64),
+            ("idempotency_key", idempotency_key, 200),
+        ):
+            if value is not None and len(value) > limit:
+                raise InvalidInput(f"{name} is longer than {limit} characters")
         event = EventInput(
             occurred_on=on,
             actor=actor,

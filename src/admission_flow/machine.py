@@ -215,6 +215,8 @@ class CompiledWorkflow:
     def apply(self, plan: Plan) -> str:
         """Move a subject through the shared machine along the planned route; returns the new state."""
         assert plan.route is not None and not plan.reasons, "only allowed plans are applied"
+        if plan.route.dest is None:
+            return plan.state  # an internal event records without moving: nothing for the machine to do
         subject = _Subject(plan.state, plan.route.index)
         try:
             moved = self.machine.events[plan.trigger].trigger(subject)

@@ -199,8 +199,9 @@ class AdmissionService:
         occurred_on = event.occurred_on or self.today()
         try:
             return self._fire_once(candidate_id, trigger, event, occurred_on)
-        except (ConcurrentUpdate, DuplicateKey):
-            # A concurrent request with the same idempotency key won the race: answer with its result.
+        except (ConcurrentUpdate, DuplicateKey, TransitionRefused):
+            # A concurrent request with the same idempotency key won the race (even one that committed between
+            # our key lookup and our read, which then sees the state it moved to): answer with its result.
             if event.idempotency_key is not None:
                 with self.store.transaction(readonly=True) as tx:
                     replay = self._replay(tx, candidate_id, trigger, event.idempotency_key)
@@ -259,7 +260,14 @@ class AdmissionService:
             event = replace(event, data={**event.data, "from_org": row.org.id})
         event_id = tx.insert_event(event_row(row, wf, trigger, new_state, event, occurred_on, attached, now))
         tx.insert_documents([document_row(d, wf, row.id, event_id, now) for d in attached])
-        if self.timekeeper is not None and (moved or wf.spec.deadlines_of(new_state)):
+        deadlines = wf.spec.deadlines_of(new_state)
+        unchanged = (
+            dates == row.dates
+            and extensions == row.extensions
+            and set(flags) == set(row.flags)
+            and not any(trigger in d.done_by for d in deadlines)
+        )
+        if self.timekeeper is not None and (moved or (deadlines and not unchanged)):
             self.timekeeper.project(
                 tx,
                 row.id,
@@ -359,7 +367,7 @@ class AdmissionService:
         for trigger in wf.triggers_from(row.state):
             ctx = guard_context(row, wf, trigger, occurred_on, event, list(event.documents), self.calendar, ancestry)
             plan = wf.plan(row.state, trigger, ctx)
-            label = plan.route.spec.label if plan.route is not None else wf.routes[(row.state, trigger)][0].spec.label
+            label = next((r.spec.label for r in wf.routes[(row.state, trigger)] if r.spec.label), None)
             options.append(
                 Option(
                     trigger=trigger,

@@ -35,13 +35,19 @@ def build_engine(url: str, **kwargs: Any) -> Engine:
     if backend == "postgresql":
         if parsed.get_driver_name() != "psycopg":
             raise ConfigurationError("PostgreSQL is supported through psycopg 3 (postgresql+psycopg://)")
-        return create_engine(parsed, pool_pre_ping=True, **kwargs)
+        # No pre-ping: it costs a round trip per transaction. A connection the server dropped fails one unit of
+        # work (StoreError, nothing half-written) and SQLAlchemy replaces it; pool_recycle retires old ones.
+        kwargs.setdefault("pool_recycle", 1800)
+        return create_engine(parsed, **kwargs)
     raise ConfigurationError(f"unsupported database {backend!r}: use sqlite:///PATH or postgresql://...")
 
 
 def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    # Every unit of work ends in an explicit COMMIT or ROLLBACK (Store.transaction), so the pool's own rollback
+    # when a connection comes back would only repeat it.
+    kwargs.setdefault("pool_reset_on_return", None)
     engine = create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -61,6 +67,6 @@ def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
         # Writers take the write lock up front: a deferred transaction that reads and then writes fails
         # with SQLITE_BUSY instead of waiting when another process wrote in between. Readers do not block.
         readonly = connection.get_execution_options().get("admission_flow_readonly", False)
-        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        connection.connection.dbapi_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine

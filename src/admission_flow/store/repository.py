@@ -15,11 +15,12 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Dialect, Engine, Row, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import aliased
 
 from admission_flow.errors import StoreError
+from admission_flow.store.prepared import Prepared
 from admission_flow.store.schema import Candidate, Document, Event, Instance, Org, table
 
 orgs, candidates, instances, events, documents = (table(m) for m in (Org, Candidate, Instance, Event, Document))
@@ -36,10 +37,10 @@ class DuplicateKey(StoreError):
         super().__init__(f"duplicate key: {detail}")
 
 
-def _integrity_detail(exc: IntegrityError) -> str:
-    diag = getattr(exc.orig, "diag", None)
-    constraint = getattr(diag, "constraint_name", None)
-    return str(constraint or exc.orig)
+def _integrity_detail(error: Any) -> str:
+    """The violated constraint's name when the driver says (psycopg), else its message (sqlite3)."""
+    constraint = getattr(getattr(error, "diag", None), "constraint_name", None)
+    return str(constraint or error)
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,15 @@ _INSTANCE_COLUMNS = (
     instances.c.extensions,
 )
 _N_INSTANCE = len(_INSTANCE_COLUMNS)
-_N_CANDIDATE = len(candidates.c)
-_CANDIDATE_NAMES = tuple(c.name for c in candidates.c)
-_ORG_NAMES = tuple(c.name for c in orgs.c)
+# The fire path reads what guards, records and messages use: not the org's contacts (recipients come from the
+# org ancestry when a message is written) nor creation instants.
+_CANDIDATE_COLUMNS = tuple(c for c in candidates.c if c.name != "created_at")
+_ORG_COLUMNS = tuple(c for c in orgs.c if c.name not in ("contacts", "created_at"))
+_N_CANDIDATE = len(_CANDIDATE_COLUMNS)
+_CANDIDATE_NAMES = tuple(c.name for c in _CANDIDATE_COLUMNS)
+_ORG_NAMES = tuple(c.name for c in _ORG_COLUMNS)
 _LOAD_INSTANCE = (
-    select(*_INSTANCE_COLUMNS, *candidates.c, *orgs.c, _parent.kind)
+    select(*_INSTANCE_COLUMNS, *_CANDIDATE_COLUMNS, *_ORG_COLUMNS, _parent.kind)
     .select_from(instances)
     .join(candidates, candidates.c.id == instances.c.candidate_id)
     .join(orgs, orgs.c.id == candidates.c.org_id)
@@ -122,17 +127,43 @@ _UPDATE_INSTANCE = (
     )
 )
 _INSERT_EVENT = insert(events)
+_EVENT_COLUMNS = [c.name for c in events.c if c.name != "id"]
+
+
+class HotPath:
+    """The fire path's statements, prepared for one engine's dialect (see prepared.py)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.load = Prepared(_LOAD_BY_CANDIDATE, dialect)
+        self.update = Prepared(_UPDATE_INSTANCE, dialect)
+        self.insert_event = Prepared(insert(events).returning(events.c.id), dialect, _EVENT_COLUMNS)
 
 
 class Tx:
     """Operations inside one database transaction."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, hot: HotPath | None = None) -> None:
         self.connection = connection
+        self.hot = hot
+        self._cursor: Any = None
+
+    def close(self) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
+
+    def cursor(self) -> Any:
+        """A DBAPI cursor on this transaction's connection, for the prepared hot-path statements."""
+        if self._cursor is None:
+            self._cursor = self.connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        return self._cursor
 
     # ------------------------------------------------------------ instances (hot path)
 
     def load_instance(self, candidate_id: str) -> InstanceRow | None:
+        if self.hot is not None:
+            found = self.hot.load.first(self.cursor(), {"cid": candidate_id})
+            return None if found is None else _instance_row(found)
         row = self.connection.execute(_LOAD_BY_CANDIDATE, {"cid": candidate_id}).first()
         return None if row is None else _instance_row(row)
 
@@ -179,6 +210,8 @@ class Tx:
             "state_entered_on": state_entered_on,
             "extensions": extensions,
         }
+        if self.hot is not None:
+            return bool(self.hot.update.execute(self.cursor(), params).rowcount == 1)
         return self.connection.execute(_UPDATE_INSTANCE, params).rowcount == 1
 
     def migrate_instance(
@@ -215,6 +248,10 @@ class Tx:
     # ------------------------------------------------------------ events and documents
 
     def insert_event(self, values: dict[str, Any]) -> int:
+        if self.hot is not None:
+            found = self.hot.insert_event.first(self.cursor(), values)
+            assert found is not None
+            return int(found[0])
         key = self.connection.execute(_INSERT_EVENT, values).inserted_primary_key
         assert key is not None
         return int(key[0])
@@ -278,8 +315,9 @@ class Tx:
 
 
 class Store:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, prepared: bool = True) -> None:
         self.engine = engine
+        self.hot = HotPath(engine.dialect) if prepared else None
 
     @property
     def dialect(self) -> str:
@@ -288,17 +326,26 @@ class Store:
     @contextmanager
     def transaction(self, *, readonly: bool = False) -> Iterator[Tx]:
         """One unit of work: commits when the block ends normally, rolls back on any exception."""
+        driver = self.engine.dialect.dbapi  # the prepared statements raise the driver's own errors
         try:
             with self.engine.connect() as connection:
                 if readonly:
                     connection = connection.execution_options(admission_flow_readonly=True)
-                with connection.begin():
-                    yield Tx(connection)
+                tx = Tx(connection, self.hot)
+                try:
+                    with connection.begin():
+                        yield tx
+                finally:
+                    tx.close()
         except IntegrityError as exc:
-            raise DuplicateKey(_integrity_detail(exc)) from exc
+            raise DuplicateKey(_integrity_detail(exc.orig)) from exc
         except DBAPIError as exc:
             raise StoreError(f"database error: {exc.orig}") from exc
         except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {exc}") from exc
+        except driver.IntegrityError as exc:  # type: ignore[union-attr]
+            raise DuplicateKey(_integrity_detail(exc)) from exc
+        except driver.Error as exc:  # type: ignore[union-attr]
             raise StoreError(f"database error: {exc}") from exc
 
     def dispose(self) -> None:
