@@ -140,7 +140,7 @@ class TimeReports:
                 r.id,
                 r.status,
                 r.template,
-                r.subject,
+                r.subject or f"({r.template}: rendered when delivered)",
                 r.recipients,
                 r.attempts,
                 r.last_error,

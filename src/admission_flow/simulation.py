@@ -141,6 +141,7 @@ class Simulation:
                 break
             self.clock.set(max(min(due), self.clock.now()))
             self.flow.sweep()
+            self.flow.deliver(self.clock.now(), limit=10_000)  # renders the messages (the dry run sends nothing)
             self._collect()
         if target > self.clock.now():
             self.clock.set(target)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from admission_flow.clock import Clock
-from admission_flow.errors import NotFound, TransitionRefused, WorkflowChanged
+from admission_flow.errors import ConfigurationError, NotFound, TransitionRefused, WorkflowChanged
 from admission_flow.machine import CompiledWorkflow
 from admission_flow.notify import DeliveryError, Notifier, OutgoingMail
 from admission_flow.notify.render import Renderer
@@ -215,7 +215,7 @@ class Timekeeper:
         auto_fire: AutoFire,
         orgs: dict[str, list[Any]],
     ) -> None:
-        instances = tx.load_instances_by_id(sorted({r.instance_id for r in rows}))
+        instances = tx.load_for_sweep(sorted({r.instance_id for r in rows}))
         outbox: list[dict[str, Any]] = []
         outcomes: list[dict[str, Any]] = []
         for row in rows:
@@ -238,7 +238,7 @@ class Timekeeper:
                 report.failed += 1
             elif outcome.startswith("fired"):
                 report.fired += 1
-                instances.update(tx.load_instances_by_id([inst.id]))  # its state and timers just changed
+                instances.update(tx.load_for_sweep([inst.id]))  # its state and timers just changed
             outcomes.append(_outcome(row, status, outcome, now))
         t.insert_outbox(tx.connection, outbox)
         t.finish_timers(tx.connection, outcomes)
@@ -279,8 +279,9 @@ class Timekeeper:
             return t.DONE, "due (no action configured)", None
         if action.fire is not None:
             on = _local_date(row.fire_at, self.policy.zone)
+            full = tx.load_instances_by_id([inst.id])[inst.id]  # the sweep holds a lean row; events need all of it
             try:
-                event_id = auto_fire(tx, inst, action.fire, on, f"timer:{deadline.id}")
+                event_id = auto_fire(tx, full, action.fire, on, f"timer:{deadline.id}")
             except TransitionRefused as refused:
                 return t.FAILED, "refused: " + ", ".join(r.code for r in refused.reasons), None
             except WorkflowChanged as changed:
@@ -311,8 +312,9 @@ class Timekeeper:
         if inst.org.id not in orgs:
             orgs[inst.org.id] = tx.org_ancestry(inst.org.id)
         recipients, missing = resolve_recipients(roles, inst, orgs[inst.org.id])
+        # Rendering waits for delivery (once; retries send the same text): the sweep only records what to say.
         context = self.context(wf, inst, deadline, row.due_on, recipients, now)
-        subject, body = self.renderer.render(template, context)
+        context["due_on"] = row.due_on.isoformat()
         domain = self.policy.sender.rpartition("@")[2] or "localhost"
         problem = f"no e-mail address for role(s): {', '.join(missing)}" if missing else None
         return {
@@ -320,8 +322,9 @@ class Timekeeper:
             "instance_id": inst.id,
             "template": template,
             "recipients": recipients,
-            "subject": subject,
-            "body": body,
+            "subject": "",
+            "body": "",
+            "context": context,
             "message_id": f"<timer-{row.id}.{inst.id}@{domain}>",
             "status": t.DEAD if not recipients else t.PENDING,
             "attempts": 0,
@@ -363,11 +366,16 @@ class Timekeeper:
         report = DeliveryReport()
         with self.store.transaction() as tx:
             claimed = t.claim_outbox(tx.connection, now, limit, lease)
+            texts = self._render_claimed(tx, claimed)
         notifier = self._notifier() if claimed else None
         for row in claimed:
             assert notifier is not None
+            if isinstance(texts.get(row.id), str):  # the template failed: nothing to send, and retrying cannot help
+                self._failed(row, lease, now, str(texts[row.id]), None, report, give_up=True)
+                continue
+            subject, body = texts.get(row.id) or (row.subject, row.body)
             mail = OutgoingMail(
-                row.message_id, self.policy.sender, tuple(r["email"] for r in row.recipients), row.subject, row.body
+                row.message_id, self.policy.sender, tuple(r["email"] for r in row.recipients), subject, body
             )
             try:
                 refused = notifier.send(mail) or {}
@@ -384,6 +392,21 @@ class Timekeeper:
             report.sent += 1
         return report
 
+    def _render_claimed(self, tx: Tx, claimed: list[Any]) -> dict[int, Any]:
+        """Render messages swept but not yet rendered, and keep the text (retries send exactly the same)."""
+        texts: dict[int, Any] = {}
+        for row in claimed:
+            if row.body or row.context is None:
+                continue
+            context = dict(row.context, due_on=date.fromisoformat(row.context["due_on"]))
+            try:
+                texts[row.id] = self.renderer.render(row.template, context)
+            except ConfigurationError as exc:
+                texts[row.id] = str(exc)
+                continue
+            t.store_text(tx.connection, row.id, *texts[row.id])
+        return texts
+
     def _failed(
         self,
         row: Any,
@@ -392,9 +415,12 @@ class Timekeeper:
         error: str,
         recipients: list[dict[str, Any]] | None,
         report: DeliveryReport,
+        *,
+        give_up: bool = False,
     ) -> None:
         attempts = row.attempts + 1
-        retry_at = now + self.policy.backoff * 2 ** (attempts - 1) if attempts < self.policy.max_attempts else None
+        last = give_up or attempts >= self.policy.max_attempts
+        retry_at = None if last else now + self.policy.backoff * 2 ** (attempts - 1)
         with self.store.transaction() as tx:
             t.mark_failed(tx.connection, row.id, lease, error=error, retry_at=retry_at, recipients=recipients)
         report.errors.append(f"{row.message_id}: {error}")

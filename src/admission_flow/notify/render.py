@@ -23,7 +23,11 @@ class Renderer:
         if templates_dir is not None:
             loaders.insert(0, FileSystemLoader(str(templates_dir)))
         self.env = SandboxedEnvironment(
-            loader=ChoiceLoader(loaders), undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+            loader=ChoiceLoader(loaders),
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+            auto_reload=False,  # compiled once per process; restart to pick up an edited template
         )
         self.env.filters["vn_date"] = lambda d: d.strftime("%d/%m/%Y")
 

@@ -165,8 +165,9 @@ class Outbox(Base):
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
     template: Mapped[str] = mapped_column(String(64))
     recipients: Mapped[list[dict[str, Any]]] = mapped_column(Json)
-    subject: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)  # empty until rendered at delivery
     body: Mapped[str] = mapped_column(Text)
+    context: Mapped[dict[str, Any] | None] = mapped_column(Json)  # what the template is rendered with
     message_id: Mapped[str] = mapped_column(String(200), unique=True)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -90,22 +90,13 @@ def claim_due(conn: Connection, now: datetime, limit: int) -> list[Row[Any]]:
 
 
 def finish_timers(conn: Connection, outcomes: Sequence[dict[str, Any]]) -> None:
-    """``outcomes``: rows of {id, status, outcome, processed_at}."""
-    if outcomes:
-        stmt = (
-            update(timers)
-            .where(timers.c.id == _bind("tid"))
-            .values(status=_bind("st"), outcome=_bind("oc"), processed_at=_bind("at"))
-        )
-        conn.execute(
-            stmt, [{"tid": o["id"], "st": o["status"], "oc": o["outcome"], "at": o["processed_at"]} for o in outcomes]
-        )
-
-
-def _bind(name: str) -> Any:
-    from sqlalchemy import bindparam
-
-    return bindparam(name)
+    """``outcomes``: rows of {id, status, outcome, processed_at}. A batch has few distinct outcomes: one UPDATE
+    per outcome rather than per row."""
+    groups: dict[tuple[str, str, datetime], list[int]] = {}
+    for o in outcomes:
+        groups.setdefault((o["status"], o["outcome"], o["processed_at"]), []).append(o["id"])
+    for (status, outcome, at), ids in groups.items():
+        conn.execute(update(timers).where(timers.c.id.in_(ids)).values(status=status, outcome=outcome, processed_at=at))
 
 
 def insert_outbox(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -136,6 +127,10 @@ def _held(message_id: int, lease: datetime) -> Any:
     """Only the worker whose lease is still the row's may record the outcome (a slow worker whose lease ran out
     must not undo what the next one recorded)."""
     return and_(outbox.c.id == message_id, outbox.c.status == SENDING, outbox.c.lease_until == lease)
+
+
+def store_text(conn: Connection, message_id: int, subject: str, body: str) -> None:
+    conn.execute(update(outbox).where(outbox.c.id == message_id).values(subject=subject, body=body))
 
 
 def mark_sent(conn: Connection, message_id: int, lease: datetime, now: datetime) -> bool:
