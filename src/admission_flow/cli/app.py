@@ -105,9 +105,12 @@ def validate(
     folders = paths or [settings_of(ctx).workflows_dir]
     keys: list[dict[str, Any]] = []
     problems: list[Problem] = []
+    from admission_flow.notify.render import Renderer
+
+    templates = Renderer(settings_of(ctx).templates_dir).names()
     for folder in folders:
         try:
-            catalog = Catalog.from_path(folder, default_registry())
+            catalog = Catalog.from_path(folder, default_registry(), templates)
         except WorkflowDefinitionError as exc:
             problems.extend(exc.problems)
             continue

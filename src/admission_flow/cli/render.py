@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from admission_flow.errors import AdmissionFlowError, TransitionRefused, WorkflowDefinitionError
@@ -47,7 +48,7 @@ def error(exc: AdmissionFlowError, *, as_json: bool) -> None:
         err.print(f"[red]refused[/red]: {exc.trigger} in state {exc.state}")
         err.print(reasons_table([r.as_dict() for r in exc.reasons]))
     else:
-        err.print(f"[red]error[/red] ({exc.code}): {exc}", markup=True)
+        err.print(f"[red]error[/red] ({exc.code}): {escape(str(exc))}", markup=True)
 
 
 def orgs(records: Sequence[OrgRecord]) -> None:

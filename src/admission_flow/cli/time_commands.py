@@ -89,7 +89,8 @@ def worker(
     from admission_flow.sweeper import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    for noisy in ("apscheduler", "transitions"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     with open_flow(ctx) as flow:
         flow.catalog  # noqa: B018 — fail now, not at the first tick, if a workflow is invalid
         every = interval or flow.settings.sweep_interval_seconds
