@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from admission_flow.errors import NotFound
+from admission_flow.errors import ConfigurationError, NotFound
 from admission_flow.model import Record
 from admission_flow.service import _subtree
 from admission_flow.store import timers as t
@@ -140,7 +140,7 @@ class TimeReports:
                 r.id,
                 r.status,
                 r.template,
-                r.subject or f"({r.template}: rendered when delivered)",
+                r.subject or self._subject(r),
                 r.recipients,
                 r.attempts,
                 r.last_error,
@@ -151,6 +151,16 @@ class TimeReports:
             )
             for r in rows
         ]
+
+    def _subject(self, row: Any) -> str:
+        """A message swept but not yet delivered is rendered for display (delivery renders and keeps the text)."""
+        if row.context is None:
+            return f"({row.template})"
+        context = dict(row.context, due_on=date.fromisoformat(row.context["due_on"]))
+        try:
+            return self.flow.renderer.render(row.template, context)[0]
+        except ConfigurationError as exc:
+            return f"({row.template}: {exc})"
 
     def retry(self, message_ids: list[int]) -> int:
         with self.flow.store.transaction() as tx:
