@@ -140,7 +140,6 @@ _UPDATE_INSTANCE = (
         extensions=bindparam("extensions", type_=instances.c.extensions.type),
     )
 )
-_INSERT_EVENT = insert(events)
 _EVENT_COLUMNS = [c.name for c in events.c if c.name != "id"]
 
 
@@ -156,7 +155,7 @@ class HotPath:
 class Tx:
     """Operations inside one database transaction."""
 
-    def __init__(self, connection: Connection, hot: HotPath | None = None) -> None:
+    def __init__(self, connection: Connection, hot: HotPath) -> None:
         self.connection = connection
         self.hot = hot
         self._cursor: Any = None
@@ -175,11 +174,8 @@ class Tx:
     # ------------------------------------------------------------ instances (hot path)
 
     def load_instance(self, candidate_id: str) -> InstanceRow | None:
-        if self.hot is not None:
-            found = self.hot.load.first(self.cursor(), {"cid": candidate_id})
-            return None if found is None else _instance_row(found)
-        row = self.connection.execute(_LOAD_BY_CANDIDATE, {"cid": candidate_id}).first()
-        return None if row is None else _instance_row(row)
+        found = self.hot.load.first(self.cursor(), {"cid": candidate_id})
+        return None if found is None else _instance_row(found)
 
     def load_instances_by_id(self, instance_ids: Sequence[int]) -> dict[int, InstanceRow]:
         rows = self.connection.execute(_LOAD_INSTANCE.where(instances.c.id.in_(list(instance_ids))))
@@ -250,9 +246,7 @@ class Tx:
             "state_entered_on": state_entered_on,
             "extensions": extensions,
         }
-        if self.hot is not None:
-            return bool(self.hot.update.execute(self.cursor(), params).rowcount == 1)
-        return self.connection.execute(_UPDATE_INSTANCE, params).rowcount == 1
+        return bool(self.hot.update.execute(self.cursor(), params).rowcount == 1)
 
     def migrate_instance(
         self, instance_id: int, expected_version: int, *, workflow: Any, state: str, epoch: int, now: datetime
@@ -288,13 +282,9 @@ class Tx:
     # ------------------------------------------------------------ events and documents
 
     def insert_event(self, values: dict[str, Any]) -> int:
-        if self.hot is not None:
-            found = self.hot.insert_event.first(self.cursor(), values)
-            assert found is not None
-            return int(found[0])
-        key = self.connection.execute(_INSERT_EVENT, values).inserted_primary_key
-        assert key is not None
-        return int(key[0])
+        found = self.hot.insert_event.first(self.cursor(), values)
+        assert found is not None
+        return int(found[0])
 
     def insert_documents(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
@@ -350,14 +340,21 @@ class Tx:
         return [r[0] for r in self.connection.execute(stmt)]
 
     def load_instances(self, candidate_ids: Sequence[str]) -> list[InstanceRow]:
-        rows = [self.load_instance(cid) for cid in candidate_ids]
-        return [r for r in rows if r is not None]
+        """Each candidate's latest instance, in the order given: one query per 500 candidates, not one each."""
+        latest: dict[str, InstanceRow] = {}
+        for start in range(0, len(candidate_ids), 500):
+            chunk = list(candidate_ids[start : start + 500])
+            for row in self.connection.execute(_LOAD_INSTANCE.where(instances.c.candidate_id.in_(chunk))):
+                found = _instance_row(row)
+                if found.candidate_id not in latest or found.attempt > latest[found.candidate_id].attempt:
+                    latest[found.candidate_id] = found
+        return [latest[cid] for cid in candidate_ids if cid in latest]
 
 
 class Store:
-    def __init__(self, engine: Engine, *, prepared: bool = True) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.hot = HotPath(engine.dialect) if prepared else None
+        self.hot = HotPath(engine.dialect)
 
     @property
     def dialect(self) -> str:
