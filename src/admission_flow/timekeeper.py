@@ -9,6 +9,7 @@ lease so a crash between claim and send resends at most once, and the Message-ID
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections.abc import Callable, Collection, Mapping
@@ -24,6 +25,7 @@ from admission_flow.notify import DeliveryError, Notifier, OutgoingMail
 from admission_flow.notify.render import Renderer
 from admission_flow.store import timers as t
 from admission_flow.store.repository import InstanceRow, Store, Tx, as_date
+from admission_flow.store.sweeping import Claimed
 from admission_flow.workflow.deadlines import DUE_RUNG, Projection, anchor_date, project
 from admission_flow.workflow.spec import DeadlineSpec
 
@@ -189,12 +191,12 @@ class Timekeeper:
         return report
 
     def _sweep_batches(self, auto_fire: AutoFire, now: datetime, report: SweepReport) -> None:
-        orgs: dict[str, list[Any]] = {}
+        plans = _SweepPlans(self, now)
         while True:
             with self.store.transaction() as tx:
-                rows = t.claim_due(tx.connection, now, self.policy.sweep_batch)
+                rows = tx.hot.sweep.claim(tx.cursor(), now, self.policy.sweep_batch)
                 if rows:
-                    self._process(tx, rows, now, report, auto_fire, orgs)
+                    self._process(tx, rows, now, report, auto_fire, plans)
             report.claimed += len(rows)
             report.batches += 1 if rows else 0
             if len(rows) < self.policy.sweep_batch:
@@ -207,156 +209,119 @@ class Timekeeper:
             return t.acquire_lease(tx.connection, SWEEP_LEASE, self.holder, real, real + self.policy.lease)
 
     def _process(
-        self,
-        tx: Tx,
-        rows: list[Any],
-        now: datetime,
-        report: SweepReport,
-        auto_fire: AutoFire,
-        orgs: dict[str, list[Any]],
+        self, tx: Tx, rows: list[Claimed], now: datetime, report: SweepReport, auto_fire: AutoFire, plans: _SweepPlans
     ) -> None:
-        instances = tx.load_for_sweep(sorted({r.instance_id for r in rows}))
         outbox: list[dict[str, Any]] = []
-        outcomes: list[dict[str, Any]] = []
+        finished: dict[tuple[str, str], list[int]] = {}
+        moved: dict[int, dict[str, Any]] = {}  # instances an automatic event changed earlier in this batch
         for row in rows:
-            inst = instances.get(row.instance_id)
-            if inst is None or inst.state_epoch != row.state_epoch or inst.state != row.state:
+            if row.instance_id in moved:
+                row = row._replace(**moved[row.instance_id])
+            if row.current_epoch != row.state_epoch or row.current_state != row.state:
                 report.stale += 1
-                outcomes.append(_outcome(row, t.CANCELLED, "the candidate had left the state", now))
+                finished.setdefault((t.CANCELLED, "the candidate had left the state"), []).append(row.id)
                 continue
-            found = self._pinned_deadline(inst, row)
-            if isinstance(found, str):  # the workflow changed under the candidate: record it, keep sweeping others
+            plan = plans.get(row)
+            if isinstance(plan, str):  # the workflow changed under the candidate: record it, keep sweeping others
                 report.failed += 1
-                outcomes.append(_outcome(row, t.FAILED, found, now))
+                finished.setdefault((t.FAILED, plan), []).append(row.id)
                 continue
-            wf, deadline = found
-            status, outcome, message = self._act(tx, wf, inst, deadline, row, now, auto_fire, orgs)
-            if message is not None:
-                outbox.append(message)
+            status, outcome = t.DONE, plan.outcome
+            if plan.fire is not None:
+                status, outcome = self._auto_fire(tx, plan, row, auto_fire)
+                if status == t.DONE:
+                    report.fired += 1
+                    moved[row.instance_id] = tx.hot.sweep.current(tx.cursor(), row.instance_id)
+                else:
+                    report.failed += 1
+            elif plan.template is not None:
+                outbox.append(plans.message(tx, plan, row))
                 report.messages += 1
-            if status == t.FAILED:
-                report.failed += 1
-            elif outcome.startswith("fired"):
-                report.fired += 1
-                instances.update(tx.load_for_sweep([inst.id]))  # its state and timers just changed
-            outcomes.append(_outcome(row, status, outcome, now))
-        t.insert_outbox(tx.connection, outbox)
-        t.finish_timers(tx.connection, outcomes)
+            finished.setdefault((status, outcome), []).append(row.id)
+        tx.hot.sweep.insert_outbox(tx.cursor(), outbox, now)
+        tx.hot.sweep.finish(tx.cursor(), finished, now)
 
-    def _pinned_deadline(self, inst: InstanceRow, row: Any) -> tuple[CompiledWorkflow, DeadlineSpec] | str:
-        """The timer's deadline in the workflow version the candidate is pinned to, or why it cannot be used."""
+    def _auto_fire(self, tx: Tx, plan: RungPlan, row: Claimed, auto_fire: AutoFire) -> tuple[str, str]:
+        assert plan.fire is not None
+        on = _local_date(row.fire_at, self.policy.zone)
+        full = tx.load_instances_by_id([row.instance_id])[row.instance_id]  # events need the whole instance
         try:
-            wf = self._catalog().get(inst.workflow_id, inst.workflow_version)
+            event_id = auto_fire(tx, full, plan.fire, on, f"timer:{plan.deadline.id}")
+        except TransitionRefused as refused:
+            return t.FAILED, "refused: " + ", ".join(r.code for r in refused.reasons)
+        except WorkflowChanged as changed:
+            return t.FAILED, str(changed)
+        return t.DONE, f"fired {plan.fire} (event {event_id})"
+
+    def plan(
+        self, workflow_id: str, version: str, content_hash: str, state: str, deadline_id: str, rung: int
+    ) -> RungPlan | str:
+        """What a timer row does when due, in the workflow version its candidate is pinned to (or why it cannot)."""
+        try:
+            wf = self._catalog().get(workflow_id, version)
         except NotFound as exc:
             return str(exc)
-        if wf.content_hash != inst.workflow_hash:
-            return str(WorkflowChanged(wf.key, inst.workflow_hash, wf.content_hash))
-        deadline = next((d for d in wf.spec.deadlines_of(row.state) if d.id == row.deadline_id), None)
-        if deadline is None or row.rung > len(deadline.remind):
-            return f"deadline {row.deadline_id} rung {row.rung} is no longer in {wf.key}"
-        return wf, deadline
-
-    def _act(
-        self,
-        tx: Tx,
-        wf: CompiledWorkflow,
-        inst: InstanceRow,
-        deadline: DeadlineSpec,
-        row: Any,
-        now: datetime,
-        auto_fire: AutoFire,
-        orgs: dict[str, list[Any]],
-    ) -> tuple[str, str, dict[str, Any] | None]:
-        if row.rung != DUE_RUNG:
-            rung = deadline.remind[row.rung - 1]
-            return (
-                t.DONE,
-                f"reminder {rung.template}",
-                self._message(tx, wf, inst, deadline, row, rung.to, rung.template, now, orgs),
-            )
+        if wf.content_hash != content_hash:
+            return str(WorkflowChanged(wf.key, content_hash, wf.content_hash))
+        deadline = next((d for d in wf.spec.deadlines_of(state) if d.id == deadline_id), None)
+        if deadline is None or rung > len(deadline.remind):
+            return f"deadline {deadline_id} rung {rung} is no longer in {wf.key}"
+        head = json.dumps(self.context_head(wf, state, deadline))[:-1]
+        if rung != DUE_RUNG:
+            step = deadline.remind[rung - 1]
+            return RungPlan(deadline, tuple(step.to), step.template, None, f"reminder {step.template}", head)
         action = deadline.on_due
         if action is None:
-            return t.DONE, "due (no action configured)", None
+            return RungPlan(deadline, (), None, None, "due (no action configured)", head)
         if action.fire is not None:
-            on = _local_date(row.fire_at, self.policy.zone)
-            full = tx.load_instances_by_id([inst.id])[inst.id]  # the sweep holds a lean row; events need all of it
-            try:
-                event_id = auto_fire(tx, full, action.fire, on, f"timer:{deadline.id}")
-            except TransitionRefused as refused:
-                return t.FAILED, "refused: " + ", ".join(r.code for r in refused.reasons), None
-            except WorkflowChanged as changed:
-                return t.FAILED, str(changed), None
-            return t.DONE, f"fired {action.fire} (event {event_id})", None
+            return RungPlan(deadline, (), None, action.fire, "", head)
         target = action.escalate or action.notify
         assert target is not None
-        return (
-            t.DONE,
-            f"sent {target.template}",
-            self._message(tx, wf, inst, deadline, row, target.to, target.template, now, orgs),
-        )
+        return RungPlan(deadline, tuple(target.to), target.template, None, f"sent {target.template}", head)
 
     # ---------------------------------------------------------------- messages
 
-    def _message(
-        self,
-        tx: Tx,
-        wf: CompiledWorkflow,
-        inst: InstanceRow,
-        deadline: DeadlineSpec,
-        row: Any,
-        roles: list[str],
-        template: str,
-        now: datetime,
-        orgs: dict[str, list[Any]],
-    ) -> dict[str, Any]:
-        if inst.org.id not in orgs:
-            orgs[inst.org.id] = tx.org_ancestry(inst.org.id)
-        recipients, missing = resolve_recipients(roles, inst, orgs[inst.org.id])
-        # Rendering waits for delivery (once; retries send the same text): the sweep only records what to say.
-        context = self.context(wf, inst, deadline, row.due_on, recipients, now)
-        context["due_on"] = row.due_on.isoformat()
-        domain = self.policy.sender.rpartition("@")[2] or "localhost"
-        problem = f"no e-mail address for role(s): {', '.join(missing)}" if missing else None
+    @staticmethod
+    def context_head(wf: CompiledWorkflow, state: str, deadline: DeadlineSpec) -> dict[str, Any]:
+        """The template context that is the same for every candidate at this deadline."""
+        label = wf.spec.states[state].label
         return {
-            "timer_id": row.id,
-            "instance_id": inst.id,
-            "template": template,
-            "recipients": recipients,
-            "subject": "",
-            "body": "",
-            "context": context,
-            "message_id": f"<timer-{row.id}.{inst.id}@{domain}>",
-            "status": t.DEAD if not recipients else t.PENDING,
-            "attempts": 0,
-            "last_error": problem,
-            "next_attempt_at": now,
-            "lease_until": None,
-            "created_at": now,
-            "sent_at": None,
+            "state": {"vi": label.vi, "en": label.en},
+            "deadline": {"id": deadline.id, "vi": deadline.label.vi, "en": deadline.label.en},
+            "basis": None if deadline.basis is None else {"vi": deadline.basis.vi, "en": deadline.basis.en},
+            "workflow": wf.key,
+        }
+
+    def context_tail(
+        self,
+        candidate: tuple[str, str],
+        org: tuple[str, str],
+        due_on: date,
+        recipients: list[dict[str, str]],
+        now: datetime,
+    ) -> dict[str, Any]:
+        """The template context particular to one candidate's reminder (due_on as ISO text, as it is stored)."""
+        return {
+            "candidate": {"id": candidate[0], "full_name": candidate[1]},
+            "org": {"id": org[0], "name": org[1]},
+            "due_on": due_on.isoformat(),
+            "days_left": (due_on - _local_date(now, self.policy.zone)).days,
+            "recipient_names": ", ".join(r["name"] for r in recipients) or "đồng chí",
         }
 
     def context(
         self,
         wf: CompiledWorkflow,
-        inst: InstanceRow,
+        inst: Any,
         deadline: DeadlineSpec,
         due_on: date,
         recipients: list[dict[str, str]],
         now: datetime,
     ) -> dict[str, Any]:
-        today = _local_date(now, self.policy.zone)
-        state = wf.spec.states[inst.state].label
-        return {
-            "candidate": {"id": inst.candidate.id, "full_name": inst.candidate.full_name},
-            "org": {"id": inst.org.id, "name": inst.org.name},
-            "state": {"vi": state.vi, "en": state.en},
-            "deadline": {"id": deadline.id, "vi": deadline.label.vi, "en": deadline.label.en},
-            "basis": None if deadline.basis is None else {"vi": deadline.basis.vi, "en": deadline.basis.en},
-            "due_on": due_on,
-            "days_left": (due_on - today).days,
-            "workflow": wf.key,
-            "recipient_names": ", ".join(r["name"] for r in recipients) or "đồng chí",
-        }
+        """The whole context a reminder about ``inst`` is rendered with (``due_on`` as a date)."""
+        candidate, org = (inst.candidate.id, inst.candidate.full_name), (inst.org.id, inst.org.name)
+        tail = self.context_tail(candidate, org, due_on, recipients, now)
+        return {**self.context_head(wf, inst.state, deadline), **tail, "due_on": due_on}
 
     # ---------------------------------------------------------------- delivery
 
@@ -430,25 +395,96 @@ class Timekeeper:
             report.retried += 1
 
 
-def resolve_recipients(
-    roles: list[str], inst: InstanceRow, ancestry: list[Any]
-) -> tuple[list[dict[str, str]], list[str]]:
+@dataclass(frozen=True)
+class RungPlan:
+    """What a due timer row does: send ``template`` to ``roles``, fire ``fire``, or nothing; and its outcome."""
+
+    deadline: DeadlineSpec
+    roles: tuple[str, ...]
+    template: str | None
+    fire: str | None
+    outcome: str
+    head_json: str  # the context every candidate shares, as a JSON object without its closing brace
+
+
+class _SweepPlans:
+    """One sweep's caches: the plan per (pinned workflow, deadline, rung), organisation contacts, and the JSON of
+    the context parts every candidate shares, so each due row costs one small JSON encoding."""
+
+    def __init__(self, keeper: Timekeeper, now: datetime) -> None:
+        self.keeper = keeper
+        self.now = now
+        self.domain = keeper.policy.sender.rpartition("@")[2] or "localhost"
+        self._plans: dict[tuple[Any, ...], RungPlan | str] = {}
+        self._ancestry: dict[str, list[Any]] = {}
+        self._contacts: dict[tuple[str, str], list[dict[str, str]]] = {}
+
+    def get(self, row: Claimed) -> RungPlan | str:
+        key = (row.workflow_id, row.workflow_version, row.workflow_hash, row.state, row.deadline_id, row.rung)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self.keeper.plan(*key)
+        return plan
+
+    def contacts(self, tx: Tx, org_id: str, role: str) -> list[dict[str, str]]:
+        key = (org_id, role)
+        found = self._contacts.get(key)
+        if found is None:
+            if org_id not in self._ancestry:
+                self._ancestry[org_id] = tx.org_ancestry(org_id)
+            found = self._contacts[key] = role_contacts(role, self._ancestry[org_id])
+        return found
+
+    def message(self, tx: Tx, plan: RungPlan, row: Claimed) -> dict[str, Any]:
+        recipients: list[dict[str, str]] = []
+        missing: list[str] = []
+        for role in plan.roles:
+            people = (
+                candidate_contact(row.full_name, row.email)
+                if role == "candidate"
+                else self.contacts(tx, row.org_id, role)
+            )
+            if not people:
+                missing.append(role)
+            recipients += people
+        tail = self.keeper.context_tail(
+            (row.candidate_id, row.full_name), (row.org_id, row.org_name), row.due_on, recipients, self.now
+        )
+        return {
+            "timer_id": row.id,
+            "instance_id": row.instance_id,
+            "template": plan.template,
+            "recipients": json.dumps(recipients),
+            "context": plan.head_json + ", " + json.dumps(tail)[1:],  # splices the row's part on
+            "message_id": f"<timer-{row.id}.{row.instance_id}@{self.domain}>",
+            "status": t.PENDING if recipients else t.DEAD,
+            "last_error": f"no e-mail address for role(s): {', '.join(missing)}" if missing else None,
+        }
+
+
+def role_contacts(role: str, ancestry: list[Any]) -> list[dict[str, str]]:
+    """A role's contacts, from the nearest organisation (itself, then its ancestors) that lists them."""
+    people: list[dict[str, str]] = next((org.contacts[role] for org in ancestry if (org.contacts or {}).get(role)), [])
+    return [{"role": role, "name": p["name"], "email": p["email"]} for p in people]
+
+
+def candidate_contact(full_name: str, email: str | None) -> list[dict[str, str]]:
+    return [{"role": "candidate", "name": full_name, "email": email}] if email else []
+
+
+def resolve_recipients(roles: list[str], inst: Any, ancestry: list[Any]) -> tuple[list[dict[str, str]], list[str]]:
     """Each role's contacts from the nearest organisation that lists them; ``candidate`` is the person."""
     found: list[dict[str, str]] = []
     missing: list[str] = []
     for role in roles:
         if role == "candidate":
-            people = [{"name": inst.candidate.full_name, "email": inst.candidate.email}] if inst.candidate.email else []
+            people = candidate_contact(inst.candidate.full_name, inst.candidate.email)
         else:
-            people = next((list(org.contacts.get(role, [])) for org in ancestry if (org.contacts or {}).get(role)), [])
+            people = role_contacts(role, ancestry)
         if not people:
             missing.append(role)
-        found += [{"role": role, "name": p["name"], "email": p["email"]} for p in people]
+        found += people
     return found, missing
-
-
-def _outcome(row: Any, status: str, outcome: str, now: datetime) -> dict[str, Any]:
-    return {"id": row.id, "status": status, "outcome": outcome, "processed_at": now}
 
 
 def _local_date(instant: datetime, zone: ZoneInfo) -> date:

@@ -919,18 +919,10 @@ def fill_with_not_due_timers(flow: AdmissionFlow, now: datetime) -> None:
         conn.execute(insert(TIMERS), rows)
 
 
-def claim_query(now: datetime, limit: int = 500) -> Any:
-    """``store.timers.claim_due``'s SELECT, as it builds it."""
-    return (
-        select(TIMERS)
-        .where(TIMERS.c.status == t.PENDING, TIMERS.c.fire_at <= now)
-        .order_by(TIMERS.c.fire_at, TIMERS.c.id)
-        .limit(limit)
-    )
-
-
-def sql_of(stmt: Any, conn: Connection) -> str:
-    return str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+def claim_sql(flow: AdmissionFlow, now: datetime) -> tuple[str, Any]:
+    """The sweep's own claim statement (``store.sweeping``) and its parameters, as the sweep runs it."""
+    prepared = flow.store.hot.sweep.claim_sql
+    return prepared.sql, prepared.parameters({"now": now, "limit": 500})
 
 
 @pytest.mark.postgres
@@ -940,14 +932,13 @@ def test_on_postgresql_the_claim_query_reads_the_status_fire_at_index_not_the_wh
     flow = make_plain_flow(postgres_schema_url, clock)
     try:
         fill_with_not_due_timers(flow, clock.now())
+        sql, params = claim_sql(flow, clock.now())
         with flow.store.engine.begin() as conn:
-            conn.execute(text("ANALYZE timers"))
-            stmt = claim_query(clock.now()).with_for_update(skip_locked=True)
-            sql = sql_of(stmt, conn)
-            plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql))
+            conn.execute(text("ANALYZE"))
+            plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql, params))
         print(f"\n-- PostgreSQL, {NOT_DUE} timers not due, after ANALYZE\nEXPLAIN {sql}\n{plan}")
 
-        assert "FOR UPDATE SKIP LOCKED" in sql
+        assert "FOR UPDATE OF timers SKIP LOCKED" in sql  # locks timer rows only: instances stay free for fires
         assert "Index Scan using ix_timers_status_fire_at on timers" in plan
         assert "Index Cond: (((status)::text = 'pending'::text) AND (fire_at <=" in plan
         assert "Seq Scan on timers" not in plan
@@ -959,28 +950,40 @@ def test_on_sqlite_the_claim_query_searches_the_status_fire_at_index(tmp_path: P
     flow = make_plain_flow(f"sqlite:///{tmp_path / 'plan.db'}", clock)
     try:
         fill_with_not_due_timers(flow, clock.now())
+        sql, params = claim_sql(flow, clock.now())
         with flow.store.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
-            sql = sql_of(claim_query(clock.now()), conn)
-            plan = "\n".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            plan = "\n".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
         print(f"\n-- SQLite, {NOT_DUE} timers not due, after ANALYZE\nEXPLAIN QUERY PLAN {sql}\n{plan}")
 
-        assert "USING INDEX ix_timers_status_fire_at" in plan
+        assert plan.splitlines()[0].startswith("SEARCH timers USING INDEX ix_timers_status_fire_at")
         assert "SCAN timers" not in plan
     finally:
         flow.close()
 
 
-def test_the_claim_query_replica_matches_what_the_sweep_claims(timed: AdmissionFlow, clock: ManualClock) -> None:
+def test_the_claim_reads_due_rows_oldest_first_with_their_candidate(timed: AdmissionFlow, clock: ManualClock) -> None:
     awaiting_decision(timed, clock)
     awaiting_ceremony(timed, clock)
     now = local(date(2024, 10, 3))
-    with timed.store.engine.connect() as conn:
-        replica = [r.id for r in conn.execute(claim_query(now))]
     with timed.store.transaction() as tx:
-        claimed = [r.id for r in t.claim_due(tx.connection, now, 500)]
+        claimed = timed.store.hot.sweep.claim(tx.cursor(), now, 500)
 
-    assert claimed == replica == [timer(timed, "ceremony", 1)["id"], timer(timed, "ceremony", 2)["id"]]
+    assert [r.id for r in claimed] == [timer(timed, "ceremony", 1)["id"], timer(timed, "ceremony", 2)["id"]]
+    first = claimed[0]
+    assert (first.deadline_id, first.rung, first.state, first.current_state) == (
+        "ceremony",
+        1,
+        "awaiting_ceremony",
+        "awaiting_ceremony",
+    )
+    assert first.fire_at.tzinfo is not None and isinstance(first.due_on, date)
+    assert (first.candidate_id, first.org_id, first.workflow_id, first.workflow_version) == (
+        "an",
+        "ks.anmy.ap1",
+        "standard",
+        "2021",
+    )
 
 
 def make_plain_flow(url: str, clock: ManualClock) -> AdmissionFlow:

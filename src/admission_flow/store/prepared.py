@@ -19,16 +19,34 @@ Processor = Callable[[Any], Any]
 
 
 class Prepared:
-    def __init__(self, statement: ClauseElement, dialect: Dialect, column_keys: Sequence[str] | None = None) -> None:
-        compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None)
+    def __init__(
+        self,
+        statement: ClauseElement,
+        dialect: Dialect,
+        column_keys: Sequence[str] | None = None,
+        *,
+        raw: Sequence[str] = (),
+        for_executemany: bool = False,
+    ) -> None:
+        """``raw``: bind names whose values the caller passes already converted (e.g. JSON it encoded itself);
+        ``for_executemany``: an INSERT run by :meth:`many` (no implicit RETURNING)."""
+        compiled = statement.compile(
+            dialect=dialect,
+            column_keys=list(column_keys) if column_keys else None,
+            for_executemany=for_executemany,
+        )
         self.sql = str(compiled)
         self.order: list[str] | None = list(compiled.positiontup) if dialect.positional else None  # type: ignore[attr-defined]
         self.binds: dict[str, Processor] = {}
         # Literals the statement carries itself (e.g. LIMIT 1 becomes a bind named param_1).
-        self.defaults = {n: b.value for n, b in compiled.binds.items() if not b.required and b.value is not None}  # type: ignore[attr-defined]
+        self.defaults = {
+            name: bind.value
+            for bind, name in compiled.bind_names.items()  # type: ignore[attr-defined]
+            if not bind.required and bind.value is not None
+        }
         for name, bind in compiled.binds.items():  # type: ignore[attr-defined]
             process = bind.type._cached_bind_processor(dialect)
-            if process is not None:
+            if process is not None and name not in raw:
                 self.binds[name] = process
         columns = getattr(compiled, "_result_columns", [])
         self.results: list[Processor | None] = [c.type._cached_result_processor(dialect, None) for c in columns]
@@ -47,3 +65,33 @@ class Prepared:
         if row is None:
             return None
         return tuple(v if p is None or v is None else p(v) for p, v in zip(self.results, row, strict=True))
+
+    def all(self, cursor: Any, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        rows = self.execute(cursor, values).fetchall()
+        converting = [(i, p) for i, p in enumerate(self.results) if p is not None]
+        if not converting:
+            return [tuple(r) for r in rows]
+        out = []
+        for r in rows:
+            values_ = list(r)
+            for i, p in converting:
+                if values_[i] is not None:
+                    values_[i] = p(values_[i])
+            out.append(tuple(values_))
+        return out
+
+    def many(self, cursor: Any, rows: Sequence[Mapping[str, Any]], shared: Mapping[str, Any]) -> None:
+        """``executemany``: ``shared`` values (the same in every row) are converted once, each row's own values
+        only where their type has a processor (none, for ints, strings and ``raw`` binds)."""
+        common = {**self.defaults}
+        for k, v in shared.items():
+            common[k] = self.binds[k](v) if k in self.binds and v is not None else v
+        per_row = [k for k in self.binds if k not in shared and k not in self.defaults]
+        params: list[Any] = []
+        for row in rows:
+            merged = {**common, **row}
+            for k in per_row:
+                if merged.get(k) is not None:
+                    merged[k] = self.binds[k](merged[k])
+            params.append(merged if self.order is None else tuple(map(merged.__getitem__, self.order)))
+        cursor.executemany(self.sql, params)

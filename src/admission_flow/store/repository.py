@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from admission_flow.errors import StoreError
 from admission_flow.store.prepared import Prepared
 from admission_flow.store.schema import Candidate, Document, Event, Instance, Org, table
+from admission_flow.store.sweeping import SweepStatements
 
 orgs, candidates, instances, events, documents = (table(m) for m in (Org, Candidate, Instance, Event, Document))
 _parent = aliased(Org)
@@ -106,20 +107,6 @@ def _instance_row(row: Any) -> InstanceRow:
     return InstanceRow(*(*row[:_N_INSTANCE], candidate, org, row[-1]))
 
 
-_SWEEP_COLUMNS = (
-    instances.c.id,
-    instances.c.candidate_id,
-    instances.c.state,
-    instances.c.state_epoch,
-    instances.c.workflow_id,
-    instances.c.workflow_version,
-    instances.c.workflow_hash,
-    candidates.c.full_name,
-    candidates.c.email,
-    orgs.c.id.label("org_id"),
-    orgs.c.name.label("org_name"),
-)
-
 # Hot-path statements are built once, with bind parameters: building a statement per call (``.where(x == 1)``,
 # ``.values(**literals)``) costs SQLAlchemy more than the database spends executing it.
 _LOAD_BY_CANDIDATE = (
@@ -150,6 +137,7 @@ class HotPath:
         self.load = Prepared(_LOAD_BY_CANDIDATE, dialect)
         self.update = Prepared(_UPDATE_INSTANCE, dialect)
         self.insert_event = Prepared(insert(events).returning(events.c.id), dialect, _EVENT_COLUMNS)
+        self.sweep = SweepStatements(dialect)
 
 
 class Tx:
@@ -180,32 +168,6 @@ class Tx:
     def load_instances_by_id(self, instance_ids: Sequence[int]) -> dict[int, InstanceRow]:
         rows = self.connection.execute(_LOAD_INSTANCE.where(instances.c.id.in_(list(instance_ids))))
         return {r.id: _instance_row(r) for r in rows}
-
-    def load_for_sweep(self, instance_ids: Sequence[int]) -> dict[int, Any]:
-        """What a reminder needs of each instance (no JSON columns): state, pinned workflow, name, e-mail, org."""
-        stmt = (
-            select(*_SWEEP_COLUMNS)
-            .select_from(instances)
-            .join(candidates, candidates.c.id == instances.c.candidate_id)
-            .join(orgs, orgs.c.id == candidates.c.org_id)
-            .where(instances.c.id.in_(list(instance_ids)))
-        )
-        found = {}
-        for r in self.connection.execute(stmt):
-            candidate = SimpleNamespace(id=r.candidate_id, full_name=r.full_name, email=r.email)
-            org = SimpleNamespace(id=r.org_id, name=r.org_name)
-            found[r.id] = SimpleNamespace(
-                id=r.id,
-                candidate_id=r.candidate_id,
-                state=r.state,
-                state_epoch=r.state_epoch,
-                workflow_id=r.workflow_id,
-                workflow_version=r.workflow_version,
-                workflow_hash=r.workflow_hash,
-                candidate=candidate,
-                org=org,
-            )
-        return found
 
     def org_ancestry(self, org_id: str) -> list[Row[Any]]:
         """The organisation and its ancestors, nearest first."""

@@ -1,4 +1,5 @@
-"""Timers and outbox queries: projection writes, the due-row claim, and outbox delivery claims.
+"""Timers and outbox queries: projection writes, outbox delivery claims, leases and listings (the sweep's own
+claim, outbox INSERT and finishing UPDATE are prepared statements in ``sweeping.py``).
 
 Claims read only due rows through the ``(status, fire_at)`` / ``(status, next_attempt_at)`` indexes. On
 PostgreSQL they lock with ``FOR UPDATE SKIP LOCKED`` so any number of processes can work side by side without
@@ -74,34 +75,6 @@ def move_timer(conn: Connection, timer_id: int, *, due_on: Any, fire_at: datetim
     conn.execute(
         update(timers).where(timers.c.id == timer_id, timers.c.status == PENDING).values(due_on=due_on, fire_at=fire_at)
     )
-
-
-def claim_due(conn: Connection, now: datetime, limit: int) -> list[Row[Any]]:
-    """Pending timers with ``fire_at <= now``, oldest first, locked for this transaction."""
-    stmt = (
-        select(timers)
-        .where(timers.c.status == PENDING, timers.c.fire_at <= now)
-        .order_by(timers.c.fire_at, timers.c.id)
-        .limit(limit)
-    )
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return list(conn.execute(stmt))
-
-
-def finish_timers(conn: Connection, outcomes: Sequence[dict[str, Any]]) -> None:
-    """``outcomes``: rows of {id, status, outcome, processed_at}. A batch has few distinct outcomes: one UPDATE
-    per outcome rather than per row."""
-    groups: dict[tuple[str, str, datetime], list[int]] = {}
-    for o in outcomes:
-        groups.setdefault((o["status"], o["outcome"], o["processed_at"]), []).append(o["id"])
-    for (status, outcome, at), ids in groups.items():
-        conn.execute(update(timers).where(timers.c.id.in_(ids)).values(status=status, outcome=outcome, processed_at=at))
-
-
-def insert_outbox(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(outbox), list(rows))
 
 
 def claim_outbox(conn: Connection, now: datetime, limit: int, lease_until: datetime) -> list[Row[Any]]:
