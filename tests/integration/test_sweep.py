@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from helpers import INSTANCES, open_flow, snapshot
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import Connection
 
 from admission_flow.errors import TransitionRefused
 from admission_flow.flow import AdmissionFlow, DocumentRecord
