@@ -45,10 +45,10 @@ from admission_flow.flow import AdmissionFlow
 from admission_flow.scenario import add_sample_orgs, drive
 from admission_flow.settings import Settings
 from admission_flow.store.engine import normalise_url
-from admission_flow.store.repository import candidates, instances, orgs
+from admission_flow.store.repository import instances
 from admission_flow.store.timers import outbox, timers
 from admission_flow.testing import ManualClock
-from admission_flow.timekeeper import resolve_recipients
+from admission_flow.timekeeper import SweepPlans, resolve_recipients
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
@@ -257,7 +257,12 @@ SQLITE_INSERT_OUTBOX = f"INSERT INTO outbox ({', '.join(OUTBOX_COLUMNS)}) VALUES
 SQLITE_FINISH = "UPDATE timers SET status = ?, outcome = ?, processed_at = ? WHERE id IN ({marks})"
 RESET = "UPDATE timers SET status = 'pending', outcome = NULL, processed_at = NULL WHERE status = 'done'"
 DUE_LEFT = "SELECT count(*) FROM timers WHERE status = 'pending' AND fire_at <= ?"
-OUTBOX_SUMMARY = "SELECT count(*), coalesce(sum(length(subject) + length(body)), 0) FROM outbox"
+# Characters each message carries: its text (the floor writes it rendered) or the context it is rendered from
+# at delivery (admission_flow), plus its recipients.
+OUTBOX_SUMMARY = (
+    "SELECT count(*), coalesce(sum(length(subject) + length(body) + coalesce(length(CAST(context AS TEXT)), 0)"
+    " + length(CAST(recipients AS TEXT))), 0) FROM outbox"
+)
 
 
 def sqlite_instant(value: datetime) -> str:
@@ -293,7 +298,7 @@ class Backend(Protocol):
 
     def reset(self) -> int: ...
 
-    def claim_plan(self, batch: int) -> list[str]: ...
+    def plan(self, sql: str, params: Any) -> list[str]: ...
 
     def floor_sweep(self, now: datetime, batch: int, payloads: dict[int, Payload]) -> int: ...
 
@@ -344,9 +349,8 @@ class SqliteBackend:
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return reset
 
-    def claim_plan(self, batch: int) -> list[str]:
-        rows = self.conn.execute("EXPLAIN QUERY PLAN " + SQLITE_CLAIM, ("pending", sqlite_instant(NOW), batch))
-        return [r[-1] for r in rows]
+    def plan(self, sql: str, params: Any) -> list[str]:
+        return [r[-1] for r in self.conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
 
     def floor_sweep(self, now: datetime, batch: int, payloads: dict[int, Payload]) -> int:
         at, claimed = sqlite_instant(now), 0
@@ -427,8 +431,8 @@ class PostgresBackend:
             self._maintenance("CHECKPOINT")
         return reset
 
-    def claim_plan(self, batch: int) -> list[str]:
-        rows = self.conn.execute("EXPLAIN " + PG_CLAIM, ("pending", NOW, batch)).fetchall()
+    def plan(self, sql: str, params: Any) -> list[str]:
+        rows = self.conn.execute("EXPLAIN " + sql, params).fetchall()
         self.conn.rollback()
         return [r[0] for r in rows]
 
@@ -568,7 +572,7 @@ def prepare(backend: Backend, due: int) -> None:
 class Sweep:
     wall: float
     cpu: float
-    chars: int  # mean subject + body characters of the messages written
+    chars: int  # mean characters of text, context and recipients of the messages written
 
 
 def timed_sweep(path: SweepPath, backend: Backend, due: int) -> Sweep:
@@ -612,28 +616,22 @@ Key = tuple[str, int, str]
 BREAKDOWN: tuple[tuple[str, str, str], ...] = (
     ("AdmissionFlow.sweep (total)", "admission_flow/flow.py", "sweep"),
     ("  Store.transaction enter+exit (pool, BEGIN, COMMIT)", "contextlib.py", "__enter__|__exit__"),
-    ("  timers.claim_due (SELECT … LIMIT batch)", "admission_flow/store/timers.py", "claim_due"),
+    ("  SweepStatements.claim (joined SELECT … LIMIT batch)", "admission_flow/store/sweeping.py", "claim"),
     ("  Timekeeper._process (per batch, all below)", "admission_flow/timekeeper.py", "_process"),
-    ("    Tx.load_instances_by_id (joined SELECT)", "admission_flow/store/repository.py", "load_instances_by_id"),
-    ("      _instance_row (SimpleNamespace building)", "admission_flow/store/repository.py", "_instance_row"),
-    ("    Catalog.get", "admission_flow/workflow/catalog.py", "get"),
-    ("    Timekeeper._act", "admission_flow/timekeeper.py", "_act"),
-    ("      Timekeeper._message", "admission_flow/timekeeper.py", "_message"),
-    ("        resolve_recipients", "admission_flow/timekeeper.py", "resolve_recipients"),
-    ("        Timekeeper.context", "admission_flow/timekeeper.py", "context"),
-    ("        Renderer.render", "admission_flow/notify/render.py", "render"),
-    ("          Environment.get_template (cache + uptodate check)", "jinja2/environment.py", "get_template"),
-    ("          Template.render", "jinja2/environment.py", "render"),
-    ("    timers.insert_outbox (executemany INSERT)", "admission_flow/store/timers.py", "insert_outbox"),
-    ("    timers.finish_timers (executemany UPDATE)", "admission_flow/store/timers.py", "finish_timers"),
-    ("SQLAlchemy Connection._execute_context (all)", "sqlalchemy/engine/base.py", "_execute_context"),
+    ("    SweepPlans.get (plan per pinned workflow, deadline, rung)", "admission_flow/timekeeper.py", "get"),
+    ("      Timekeeper.plan (once per sweep and key)", "admission_flow/timekeeper.py", "plan"),
+    ("    SweepPlans.message (recipients, context JSON)", "admission_flow/timekeeper.py", "message"),
+    ("      SweepPlans.contacts (cached per org and role)", "admission_flow/timekeeper.py", "contacts"),
+    ("      Timekeeper.context_tail", "admission_flow/timekeeper.py", "context_tail"),
+    ("    SweepStatements.insert_outbox (executemany INSERT)", "admission_flow/store/sweeping.py", "insert_outbox"),
+    ("    SweepStatements.finish (UPDATE per outcome)", "admission_flow/store/sweeping.py", "finish"),
+    ("Prepared.many (parameter rows + executemany)", "admission_flow/store/prepared.py", "many"),
     ("driver executemany (all)", "~", "executemany"),
     ("driver execute (all)", "~", "execute"),
     ("driver fetch (all)", "~", "fetchall|fetchmany|fetchone"),
     ("UTCDateTime.process_bind_param", "admission_flow/store/types.py", "process_bind_param"),
     ("UTCDateTime.process_result_value", "admission_flow/store/types.py", "process_result_value"),
     ("json.dumps (all)", "json/__init__.py", "dumps"),
-    ("json.loads (all)", "json/__init__.py", "loads"),
 )
 
 AREAS: tuple[tuple[str, Callable[[Key], bool]], ...] = (
@@ -704,51 +702,54 @@ def per_call(fn: Callable[[], object], repeat: int) -> float:
     return best
 
 
-LEAN_COLUMNS = ("id", "state", "state_epoch", "workflow_id", "workflow_version", "workflow_hash")
+def part_costs(flow: AdmissionFlow, backend: Backend, due: int, batch: int) -> None:
+    """Unprofiled µs per due row of the sweep's parts, to size the profile's hot spots without cProfile's skew."""
+    prepare(backend, due)  # the due rows pending again, so the claims below find a full batch
+    sweep = flow.store.hot.sweep
+    with flow.store.transaction() as tx:
+        rows = sweep.claim(tx.cursor(), NOW, batch)
+        plans = SweepPlans(flow.timekeeper, NOW)
+        plan = plans.get(rows[0])
+        assert not isinstance(plan, str) and plan.template is not None
+        plans.message(tx, plan, rows[0])  # fills the contact cache, as the first row of a sweep does
+        message = plans.message(tx, plan, rows[0])
+    floor_claim = SQLITE_CLAIM if backend.name == "sqlite" else PG_CLAIM.replace(" FOR UPDATE SKIP LOCKED", "")
+    floor_at = sqlite_instant(NOW) if backend.name == "sqlite" else NOW
+    context = dict(json.loads(message["context"]), due_on=date.fromisoformat(rows[0].due_on.isoformat()))
 
+    def claim() -> None:
+        with flow.store.transaction() as tx:
+            sweep.claim(tx.cursor(), NOW, batch)
 
-def part_costs(flow: AdmissionFlow, instance_ids: Sequence[int], batch: int) -> None:
-    """Unprofiled µs of the per-row parts of a reminder, to size the profile's hot spots without cProfile's skew."""
-    ids = list(instance_ids[:batch])
-    with flow.store.transaction(readonly=True) as tx:
-        inst = tx.load_instances_by_id([ids[0]])[ids[0]]
-        ancestry = tx.org_ancestry(inst.org.id)
-    wf = flow.catalog.get(inst.workflow_id, inst.workflow_version)
-    deadline = next(d for d in wf.spec.states[STATE].deadlines if d.id == DEADLINE)
-    rung, due_on = deadline.remind[0], probation_end(0)
-    recipients, _ = resolve_recipients(rung.to, inst, ancestry)
-    context = flow.timekeeper.context(wf, inst, deadline, due_on, recipients, NOW)
-    template = flow.renderer.env.get_template(rung.template + ".txt.j2")
-    lean = (
-        sqlalchemy.select(*(instances.c[c] for c in LEAN_COLUMNS), candidates.c.full_name, candidates.c.email)
-        .add_columns(orgs.c.id, orgs.c.name)
-        .join(candidates, candidates.c.id == instances.c.candidate_id)
-        .join(orgs, orgs.c.id == candidates.c.org_id)
-        .where(instances.c.id.in_(ids))
-    )
+    def claim_sql_only() -> None:
+        with flow.store.transaction() as tx:
+            cursor = tx.cursor()
+            cursor.execute(sweep.claim_sql.sql, sweep.claim_sql.parameters({"now": NOW, "limit": batch})).fetchall()
 
-    def load_full() -> None:
-        with flow.store.transaction(readonly=True) as tx:
-            tx.load_instances_by_id(ids)
+    def claim_floor_sql() -> None:
+        with flow.store.transaction() as tx:
+            tx.cursor().execute(floor_claim, ("pending", floor_at, batch)).fetchall()
 
-    def load_lean() -> None:
-        with flow.store.transaction(readonly=True) as tx:
-            list(tx.connection.execute(lean))
+    def messages() -> None:
+        with flow.store.transaction() as tx:
+            for row in rows:
+                plans.message(tx, plan, row)
 
-    def recipients_and_context() -> None:
-        found, _ = resolve_recipients(rung.to, inst, ancestry)
-        flow.timekeeper.context(wf, inst, deadline, due_on, found, NOW)
-
-    print(f"\nUnprofiled cost of the parts of one reminder on {flow.store.dialect} (µs per due row, best of 3)")
+    print(f"\nUnprofiled cost of the parts of a sweep on {flow.store.dialect} (µs per due row, best of 3)")
     parts: tuple[tuple[str, Callable[[], object], int, int], ...] = (
-        (f"Tx.load_instances_by_id, {len(ids)} instances, per instance", load_full, 5, len(ids)),
-        ("  the same join, only the columns a reminder reads", load_lean, 5, len(ids)),
-        ("resolve_recipients + Timekeeper.context", recipients_and_context, 2000, 1),
-        ("Renderer.render (get_template + render)", lambda: flow.renderer.render(rung.template, context), 2000, 1),
-        ("  Template.render alone (template object kept)", lambda: template.render(**context), 2000, 1),
+        (f"SweepStatements.claim, batch of {len(rows)} (joined, with conversions)", claim, 5, len(rows)),
+        ("  the same SQL, fetchall only (no conversions, no tuples)", claim_sql_only, 5, len(rows)),
+        ("  the floor's claim SQL (id, instance_id, rung) on the same cursor", claim_floor_sql, 5, len(rows)),
+        ("SweepPlans.message (recipients, context JSON, outbox row)", messages, 5, len(rows)),
+        (
+            "Renderer.render, paid at delivery, not in the sweep",
+            lambda: flow.renderer.render(plan.template or "", context),
+            2000,
+            1,
+        ),
     )
     for label, fn, repeat, per in parts:
-        print(f"  {label:<62} {1e6 * per_call(fn, repeat) / per:8.1f}")
+        print(f"  {label:<70} {1e6 * per_call(fn, repeat) / per:8.1f}")
 
 
 # ---------------------------------------------------------------------------- the run
@@ -784,13 +785,23 @@ def set_up(flow: AdmissionFlow, backend: Backend, due: int) -> tuple[list[int], 
     return ids, payloads
 
 
-def grow(backend: Backend, ids: Sequence[int], have: int, total: int, due: int) -> None:
-    """Top the table up with not-due rows to ``total`` rows, then ANALYZE."""
+def grow(flow: AdmissionFlow, backend: Backend, ids: Sequence[int], have: int, total: int, due: int) -> None:
+    """Top the table up with not-due rows to ``total`` rows, then ANALYZE; print both claims' plans."""
     started = time.perf_counter()
     backend.load(future_rows(ids, have - due, total - due))
     backend.analyze()
     log(f"table grown to {total:,} rows ({total - due:,} not due), analysed", started)
-    print("  claim plan: " + " | ".join(line.strip() for line in backend.claim_plan(500)))
+    claim = flow.store.hot.sweep.claim_sql
+    floor = (
+        (SQLITE_CLAIM, ("pending", sqlite_instant(NOW), 500))
+        if backend.name == "sqlite"
+        else (PG_CLAIM, ("pending", NOW, 500))
+    )
+    for name, (sql, params) in (
+        ("admission_flow", (claim.sql, claim.parameters({"now": NOW, "limit": 500}))),
+        ("raw floor", floor),
+    ):
+        print(f"  claim plan, {name}: " + " | ".join(line.strip() for line in backend.plan(sql, params)))
 
 
 def bench(flow: AdmissionFlow, backend: Backend, opts: Options) -> list[Timing]:
@@ -800,14 +811,17 @@ def bench(flow: AdmissionFlow, backend: Backend, opts: Options) -> list[Timing]:
     timings: list[Timing] = []
     have = opts.due
     for total in sorted(opts.rows):
-        grow(backend, ids, have, total, opts.due)
+        grow(flow, backend, ids, have, total, opts.due)
         have = total
         found, sizes = compare(backend, paths, total, opts.due, opts.rounds, opts.warmup)
-        print("  mean subject+body chars per message: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
+        print(
+            "  mean chars of subject + body + context + recipients per message: "
+            + ", ".join(f"{k} {v:,}" for k, v in sizes.items())
+        )
         timings += found
     if opts.profile and (backend.name == "sqlite" or opts.only == "postgresql"):
         profile_sweep(flow, backend, opts.due)
-        part_costs(flow, ids, opts.batch)
+        part_costs(flow, backend, opts.due, opts.batch)
     return timings
 
 

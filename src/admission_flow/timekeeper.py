@@ -15,6 +15,8 @@ import socket
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from json.encoder import encode_basestring_ascii as _str  # a str as a JSON string literal (json.dumps' own)
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -191,7 +193,7 @@ class Timekeeper:
         return report
 
     def _sweep_batches(self, auto_fire: AutoFire, now: datetime, report: SweepReport) -> None:
-        plans = _SweepPlans(self, now)
+        plans = SweepPlans(self, now)
         while True:
             with self.store.transaction() as tx:
                 rows = tx.hot.sweep.claim(tx.cursor(), now, self.policy.sweep_batch)
@@ -209,7 +211,7 @@ class Timekeeper:
             return t.acquire_lease(tx.connection, SWEEP_LEASE, self.holder, real, real + self.policy.lease)
 
     def _process(
-        self, tx: Tx, rows: list[Claimed], now: datetime, report: SweepReport, auto_fire: AutoFire, plans: _SweepPlans
+        self, tx: Tx, rows: list[Claimed], now: datetime, report: SweepReport, auto_fire: AutoFire, plans: SweepPlans
     ) -> None:
         outbox: list[dict[str, Any]] = []
         finished: dict[tuple[str, str], list[int]] = {}
@@ -243,7 +245,7 @@ class Timekeeper:
 
     def _auto_fire(self, tx: Tx, plan: RungPlan, row: Claimed, auto_fire: AutoFire) -> tuple[str, str]:
         assert plan.fire is not None
-        on = _local_date(row.fire_at, self.policy.zone)
+        on = _local_date(t.fire_at_of(tx.connection, row.id), self.policy.zone)
         full = tx.load_instances_by_id([row.instance_id])[row.instance_id]  # events need the whole instance
         try:
             event_id = auto_fire(tx, full, plan.fire, on, f"timer:{plan.deadline.id}")
@@ -395,7 +397,7 @@ class Timekeeper:
             report.retried += 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one plan per key and sweep
 class RungPlan:
     """What a due timer row does: send ``template`` to ``roles``, fire ``fire``, or nothing; and its outcome."""
 
@@ -407,7 +409,7 @@ class RungPlan:
     head_json: str  # the context every candidate shares, as a JSON object without its closing brace
 
 
-class _SweepPlans:
+class SweepPlans:
     """One sweep's caches: the plan per (pinned workflow, deadline, rung), organisation contacts, and the JSON of
     the context parts every candidate shares, so each due row costs one small JSON encoding."""
 
@@ -418,6 +420,14 @@ class _SweepPlans:
         self._plans: dict[tuple[Any, ...], RungPlan | str] = {}
         self._ancestry: dict[str, list[Any]] = {}
         self._contacts: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self._audiences: dict[tuple[RungPlan, str], _Audience] = {}
+        self.today = _local_date(now, keeper.policy.zone)
+
+    def ancestry(self, tx: Tx, org_id: str) -> list[Any]:
+        found = self._ancestry.get(org_id)
+        if found is None:
+            found = self._ancestry[org_id] = tx.org_ancestry(org_id)
+        return found
 
     def get(self, row: Claimed) -> RungPlan | str:
         key = (row.workflow_id, row.workflow_version, row.workflow_hash, row.state, row.deadline_id, row.rung)
@@ -430,12 +440,44 @@ class _SweepPlans:
         key = (org_id, role)
         found = self._contacts.get(key)
         if found is None:
-            if org_id not in self._ancestry:
-                self._ancestry[org_id] = tx.org_ancestry(org_id)
-            found = self._contacts[key] = role_contacts(role, self._ancestry[org_id])
+            found = self._contacts[key] = role_contacts(role, self.ancestry(tx, org_id))
         return found
 
     def message(self, tx: Tx, plan: RungPlan, row: Claimed) -> dict[str, Any]:
+        """The outbox row of one reminder: what is the same for the candidate's organisation comes from the cache,
+        the rest (the candidate, the due date, the days left) is encoded here and spliced on."""
+        audience = self._audiences.get((plan, row.org_id))
+        if audience is None:
+            audience = self._audiences[(plan, row.org_id)] = self._audience(tx, plan, row.org_id)
+        if audience.per_candidate:  # a role is the candidate: the recipients differ per row
+            recipients, missing = self._recipients(tx, plan, row)
+            names = _names_json(recipients)
+            recipients_json = json.dumps(recipients)
+        else:
+            recipients, missing, names, recipients_json = (
+                audience.recipients,
+                audience.missing,
+                audience.names,
+                audience.recipients_json,
+            )
+        days_left = (row.due_on - self.today).days
+        candidate = f'{{"id": {_str(row.candidate_id)}, "full_name": {_str(row.full_name)}}}'
+        context = (
+            f'{audience.context_head}, "candidate": {candidate}, "due_on": "{row.due_on.isoformat()}", '
+            f'"days_left": {days_left}, "recipient_names": {names}}}'
+        )
+        return {
+            "timer_id": row.id,
+            "instance_id": row.instance_id,
+            "template": plan.template,
+            "recipients": recipients_json,
+            "context": context,
+            "message_id": f"<timer-{row.id}.{row.instance_id}@{self.domain}>",
+            "status": t.PENDING if recipients else t.DEAD,
+            "last_error": f"no e-mail address for role(s): {', '.join(missing)}" if missing else None,
+        }
+
+    def _recipients(self, tx: Tx, plan: RungPlan, row: Any) -> tuple[list[dict[str, str]], list[str]]:
         recipients: list[dict[str, str]] = []
         missing: list[str] = []
         for role in plan.roles:
@@ -447,19 +489,31 @@ class _SweepPlans:
             if not people:
                 missing.append(role)
             recipients += people
-        tail = self.keeper.context_tail(
-            (row.candidate_id, row.full_name), (row.org_id, row.org_name), row.due_on, recipients, self.now
-        )
-        return {
-            "timer_id": row.id,
-            "instance_id": row.instance_id,
-            "template": plan.template,
-            "recipients": json.dumps(recipients),
-            "context": plan.head_json + ", " + json.dumps(tail)[1:],  # splices the row's part on
-            "message_id": f"<timer-{row.id}.{row.instance_id}@{self.domain}>",
-            "status": t.PENDING if recipients else t.DEAD,
-            "last_error": f"no e-mail address for role(s): {', '.join(missing)}" if missing else None,
-        }
+        return recipients, missing
+
+    def _audience(self, tx: Tx, plan: RungPlan, org_id: str) -> _Audience:
+        org = {"id": org_id, "name": self.ancestry(tx, org_id)[0].name}
+        head = plan.head_json + ', "org": ' + json.dumps(org)
+        if "candidate" in plan.roles:
+            return _Audience(head, True, [], [], "", "")
+        recipients, missing = self._recipients(tx, plan, SimpleNamespace(org_id=org_id))
+        return _Audience(head, False, recipients, missing, _names_json(recipients), json.dumps(recipients))
+
+
+@dataclass(frozen=True)
+class _Audience:
+    """What one reminder rung says the same to every candidate of one organisation."""
+
+    context_head: str  # the shared context and the organisation, as JSON without the closing brace
+    per_candidate: bool  # the candidate is a recipient: the fields below are computed per row instead
+    recipients: list[dict[str, str]]
+    missing: list[str]
+    names: str  # recipient_names, JSON-encoded
+    recipients_json: str
+
+
+def _names_json(recipients: list[dict[str, str]]) -> str:
+    return _str(", ".join(r["name"] for r in recipients) or "đồng chí")
 
 
 def role_contacts(role: str, ancestry: list[Any]) -> list[dict[str, str]]:

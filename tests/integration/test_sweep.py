@@ -8,6 +8,7 @@ still ahead of "now", except in the tests about history typed in late. Messages 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -315,6 +316,39 @@ def test_the_candidate_is_reached_at_their_own_address_when_they_have_one(
     (reminder,) = outbox_rows(timed)
     assert emails(reminder) == ["an@example.vn", "bithu.ks-anmy-ap1@example.vn"]
     assert reminder["last_error"] is None
+
+
+def test_each_stored_context_is_exactly_the_reference_context_even_for_names_json_must_escape(
+    timed: AdmissionFlow, clock: ManualClock
+) -> None:
+    """The sweep assembles the context JSON from cached parts; it must equal ``Timekeeper.context`` field by field."""
+    name = 'Nguyễn "Út" Văn\\An\tB'
+    awaiting_decision(timed, clock, full_name=name, email="an@example.vn")
+    awaiting_ceremony(timed, clock)
+    paper_day(clock, CEREMONY)
+    timed.fire("an", "hold_ceremony", on=CEREMONY, role="cell")
+
+    sweep_until(timed, clock, local(date(2025, 9, 15), 6))
+
+    messages = outbox_rows(timed)
+    with timed.store.transaction(readonly=True) as tx:
+        iid = messages[0]["instance_id"]
+        inst = tx.load_instances_by_id([iid])[iid]
+    wf = timed.catalog.get(inst.workflow_id, inst.workflow_version)
+    timer_rows = {r["id"]: r for r in timers_of(timed)}
+    seen_with_candidate = seen_without = 0
+    for m in messages:
+        row = timer_rows[m["timer_id"]]
+        deadline = next(d for d in wf.spec.deadlines_of(row["state"]) if d.id == row["deadline_id"])
+        then = dataclasses.replace(inst, state=row["state"])  # the instance as it was when the timer fell due
+        expected = timed.timekeeper.context(wf, then, deadline, row["due_on"], m["recipients"], m["created_at"])
+        assert m["context"] == expected | {"due_on": row["due_on"].isoformat()}
+        if "candidate" in {r["role"] for r in m["recipients"]}:
+            seen_with_candidate += 1
+        else:
+            seen_without += 1
+    assert m["context"]["candidate"]["full_name"] == name
+    assert seen_with_candidate and seen_without  # both ways of building the recipients were exercised
 
 
 # -------------------------------------------------------------------- leaving a state, done_by
@@ -976,7 +1010,7 @@ def test_the_claim_reads_due_rows_oldest_first_with_their_candidate(timed: Admis
         "awaiting_ceremony",
         "awaiting_ceremony",
     )
-    assert first.fire_at.tzinfo is not None and isinstance(first.due_on, date)
+    assert isinstance(first.due_on, date)
     assert (first.candidate_id, first.org_id, first.workflow_id, first.workflow_version) == (
         "an",
         "ks.anmy.ap1",

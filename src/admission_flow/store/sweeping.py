@@ -1,7 +1,7 @@
 """The sweep's three statements, compiled once per engine and run on the DBAPI cursor (see prepared.py).
 
 * **claim**: the due timers, oldest first, joined with what a reminder says of its candidate (current state and
-  epoch, pinned workflow, name, e-mail, organisation), so a batch is one SELECT. It reads only due rows through
+  epoch, pinned workflow, name, e-mail, organisation id), so a batch is one SELECT. It reads only due rows through
   ``ix_timers_status_fire_at``; on PostgreSQL it locks the timer rows alone (``FOR UPDATE OF timers SKIP
   LOCKED``): instances stay free for fires, and any number of sweepers share the work.
 * **insert_outbox**: one ``executemany`` per batch; the instant and the empty columns are bound once, the
@@ -22,9 +22,9 @@ from sqlalchemy import BigInteger, Dialect, any_, bindparam, insert, literal, se
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from admission_flow.store.prepared import Prepared
-from admission_flow.store.schema import Candidate, Instance, Org, Outbox, Timer, table
+from admission_flow.store.schema import Candidate, Instance, Outbox, Timer, table
 
-timers, outbox, instances, candidates, orgs = (table(m) for m in (Timer, Outbox, Instance, Candidate, Org))
+timers, outbox, instances, candidates = (table(m) for m in (Timer, Outbox, Instance, Candidate))
 
 
 class Claimed(NamedTuple):
@@ -37,7 +37,6 @@ class Claimed(NamedTuple):
     deadline_id: str
     rung: int
     due_on: date
-    fire_at: datetime
     current_state: str
     current_epoch: int
     workflow_id: str
@@ -47,11 +46,10 @@ class Claimed(NamedTuple):
     full_name: str
     email: str | None
     org_id: str
-    org_name: str
 
 
 # Re-read after an automatic event changed the instance mid-batch (the later rows of the batch see it).
-CURRENT_FIELDS = Claimed._fields[8:]
+CURRENT_FIELDS = Claimed._fields[7:]
 
 _INSTANCE_PART = (
     instances.c.state.label("current_state"),
@@ -62,8 +60,7 @@ _INSTANCE_PART = (
     candidates.c.id.label("candidate_id"),
     candidates.c.full_name,
     candidates.c.email,
-    orgs.c.id.label("org_id"),
-    orgs.c.name.label("org_name"),
+    candidates.c.org_id,
 )
 _TIMER_PART = (
     timers.c.id,
@@ -73,7 +70,6 @@ _TIMER_PART = (
     timers.c.deadline_id,
     timers.c.rung,
     timers.c.due_on,
-    timers.c.fire_at,
 )
 
 
@@ -83,7 +79,6 @@ def claim_statement(dialect: Dialect) -> Any:
         .select_from(timers)
         .join(instances, instances.c.id == timers.c.instance_id)
         .join(candidates, candidates.c.id == instances.c.candidate_id)
-        .join(orgs, orgs.c.id == candidates.c.org_id)
         .where(timers.c.status == literal("pending"), timers.c.fire_at <= bindparam("now", type_=timers.c.fire_at.type))
         .order_by(timers.c.fire_at, timers.c.id)
         .limit(bindparam("limit", type_=BigInteger()))
@@ -98,7 +93,6 @@ def current_statement() -> Any:
         select(*_INSTANCE_PART)
         .select_from(instances)
         .join(candidates, candidates.c.id == instances.c.candidate_id)
-        .join(orgs, orgs.c.id == candidates.c.org_id)
         .where(instances.c.id == bindparam("iid"))
     )
 

@@ -71,6 +71,10 @@ def insert_timers(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         conn.execute(insert(timers), list(rows))
 
 
+def fire_at_of(conn: Connection, timer_id: int) -> datetime:
+    return conn.execute(select(timers.c.fire_at).where(timers.c.id == timer_id)).scalar_one()  # type: ignore[no-any-return]
+
+
 def move_timer(conn: Connection, timer_id: int, *, due_on: Any, fire_at: datetime) -> None:
     conn.execute(
         update(timers).where(timers.c.id == timer_id, timers.c.status == PENDING).values(due_on=due_on, fire_at=fire_at)
