@@ -66,7 +66,7 @@ CELLS = ("ks.anmy.ap1", "ks.anmy.ap2", "ks.thpt.gv.toan", "ks.ctyxk")
 DRIVE_FROM = date(2024, 1, 8)
 STATE, EPOCH, DEADLINE = "probationary", 3, "probation_end"
 RUNG_DAYS_BEFORE = {1: 45, 2: 30}  # workflows/standard-2021.yaml: probationary → probation_end → remind
-OUTCOME = "reminder probation_ending"  # what Timekeeper._act records for these rungs
+OUTCOME = "reminder probation_ending"  # the outcome Timekeeper.plan gives these rungs
 FUTURE_FROM = datetime(2027, 1, 1, 1, 0, tzinfo=UTC)  # non-due rows fire from here on...
 FUTURE_STEP = timedelta(seconds=157)  # ...one every 157 s: 1,000,000 rows span five years
 
@@ -221,7 +221,7 @@ class Payload:
 
 
 def render_payloads(flow: AdmissionFlow, instance_id: int) -> dict[int, Payload]:
-    """Render each rung's message for one instance exactly as ``Timekeeper._message`` does."""
+    """Render each rung's message for one instance from the context the sweep stores (``Timekeeper.context``)."""
     with flow.store.transaction(readonly=True) as tx:
         inst = tx.load_instances_by_id([instance_id])[instance_id]
         ancestry = tx.org_ancestry(inst.org.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -36,6 +37,8 @@ from admission_flow.store.engine import build_engine
 from admission_flow.store.repository import InstanceRow, Store, Tx
 from admission_flow.timekeeper import DeliveryReport, Policy, SweepReport, Timekeeper
 from admission_flow.workflow.catalog import Catalog
+
+log = logging.getLogger("admission_flow")
 
 
 def json_safe(values: dict[str, Any], what: str) -> dict[str, Any]:
@@ -155,7 +158,16 @@ class AdmissionFlow:
 
     def _get_calendar(self) -> WorkingCalendar:
         if self._calendar is None:
-            self._calendar = load_calendar(self.settings.calendar_file)
+            path = Path(self.settings.calendar_file)
+            if not path.exists():
+                if "calendar_file" in self.settings.model_fields_set:  # named on purpose: a typo must not pass
+                    raise ConfigurationError(f"calendar_file {path}: no such file")
+                log.warning(
+                    "no calendar overrides at %s (relative to %s): working days come from the holidays package alone",
+                    path,
+                    Path.cwd(),
+                )
+            self._calendar = load_calendar(path)
         return self._calendar
 
     def _get_notifier(self) -> Notifier:

@@ -281,6 +281,7 @@ class AdmissionService:
                 now=now,
                 trigger=trigger,
                 flags=flags,
+                cleared=set(row.flags) - set(flags),
             )
         return FireResult(
             row.candidate_id, row.id, event_id, trigger, row.state, new_state, row.version + 1, occurred_on

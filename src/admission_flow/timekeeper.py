@@ -129,8 +129,10 @@ class Timekeeper:
         now: datetime,
         trigger: str | None = None,
         flags: Collection[str] = (),
+        cleared: Collection[str] = (),
     ) -> None:
-        """Bring the instance's timer rows in line with its state, dates, extensions and satisfied deadlines."""
+        """Bring the instance's timer rows in line with its state, dates, extensions, flags (``cleared``: those
+        this event cleared) and satisfied deadlines."""
         conn = tx.connection
         if moved:
             t.cancel_pending(conn, instance_id, now)
@@ -140,6 +142,8 @@ class Timekeeper:
         for deadline in deadlines:
             if trigger is not None and not moved and trigger in deadline.done_by:
                 t.cancel_deadline(conn, instance_id, epoch, deadline.id, now, f"done: {trigger}")
+            elif not moved and deadline.while_flag is not None and deadline.while_flag in cleared:
+                t.cancel_deadline(conn, instance_id, epoch, deadline.id, now, f"flag {deadline.while_flag} cleared")
         wanted = self.projections(wf, state, dates, entered_on, extensions, flags)
         if not wanted:
             return  # nothing to insert or move: skip reading the instance's timer rows

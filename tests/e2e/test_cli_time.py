@@ -389,3 +389,22 @@ def test_a_date_or_an_instant_without_an_offset_is_read_as_utc(on_probation: Run
     five_utc = as_json(on_probation("sweep", "--now", "2024-10-04T05:00:00", "--json"))  # 12:00 in Hà Nội
 
     assert (midnight["claimed"], five_utc["claimed"]) == (0, 1)
+
+
+def test_smtp_sink_on_a_port_already_taken_says_so_in_one_line_and_exits_1(cli: Run) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = cli("smtp-sink", "--port", str(port), expect=1)
+
+    assert f"smtp-sink: cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "address already in use" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_worker_refuses_to_start_when_the_named_calendar_file_is_missing(cli: Run, workdir: Path) -> None:
+    done = cli("worker", expect=2, env={"ADMISSION_FLOW_CALENDAR_FILE": str(workdir / "calendar-typo.toml")})
+
+    assert "calendar_file" in done.stderr and "calendar-typo.toml: no such file" in done.stderr
+    assert "ticking" not in done.stderr

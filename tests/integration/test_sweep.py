@@ -704,6 +704,73 @@ def test_an_automatic_event_refused_by_its_guards_marks_the_timer_failed_with_th
     assert (listed.deadline, listed.status, listed.outcome) == ("expiry", t.FAILED, failed["outcome"])
 
 
+HOLD_WORKFLOW = """\
+id: hold
+version: "1"
+title: {vi: Tạm dừng, en: On hold}
+initial: waiting
+roles:
+  cell: {vi: Chi bộ, en: Party cell}
+  cell_secretary: {vi: Bí thư chi bộ, en: Cell secretary}
+flags:
+  on_hold: {vi: Tạm dừng, en: On hold}
+states:
+  waiting:
+    label: {vi: Chờ xử lý, en: Waiting}
+    deadlines:
+      - id: hold_review
+        label: {vi: Xem lại việc tạm dừng, en: Review the hold}
+        from: entered
+        after: {days: 10}
+        while_flag: on_hold
+        remind:
+          - {before: {days: 3}, to: [cell_secretary], template: deadline_reminder}
+        on_due: {notify: {to: [cell_secretary], template: deadline_overdue}}
+  closed:
+    final: true
+    label: {vi: Đã đóng, en: Closed}
+transitions:
+  - trigger: hold
+    source: waiting
+    roles: [cell]
+    sets: [on_hold]
+  - trigger: resume
+    source: waiting
+    roles: [cell]
+    clears: [on_hold]
+  - trigger: close
+    source: waiting
+    dest: closed
+    roles: [cell]
+"""
+
+
+def test_clearing_the_while_flag_cancels_the_deadline_it_kept_running(
+    database_url: str, clock: ManualClock, mail: RecordingNotifier, tmp_path: Path
+) -> None:
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    (folder / "hold.yaml").write_text(HOLD_WORKFLOW, encoding="utf-8")
+    flow = flow_with_mail(database_url, clock, mail, folder)
+    try:
+        flow.add_candidate(id="an", full_name="Nguyễn Văn An", org_id="ks.anmy.ap1", workflow="hold")
+        assert timers_of(flow) == []  # the flag is not set: nothing projected
+
+        flow.fire("an", "hold", role="cell")
+        assert [(r["rung"], r["status"]) for r in timers_of(flow)] == [(0, t.PENDING), (1, t.PENDING)]
+
+        flow.fire("an", "resume", role="cell")
+        assert [(r["rung"], r["status"], r["outcome"]) for r in timers_of(flow)] == [
+            (0, t.CANCELLED, "flag on_hold cleared"),
+            (1, t.CANCELLED, "flag on_hold cleared"),
+        ]
+        clock.set(clock.now() + timedelta(days=30))
+        assert flow.sweep().claimed == 0
+        assert outbox_rows(flow) == []
+    finally:
+        flow.close()
+
+
 def test_a_reminder_projected_after_its_time_has_passed_is_skipped_not_sent(
     custom: AdmissionFlow, clock: ManualClock
 ) -> None:

@@ -381,6 +381,30 @@ def test_occurred_on_is_not_a_valid_anchor_because_it_names_no_recorded_date() -
     ]
 
 
+def test_a_while_flag_that_is_not_declared_is_reported_with_a_suggestion() -> None:
+    text = variant("        done_by: [acknowledge]\n", "        done_by: [acknowledge]\n        while_flag: pendng\n")
+    text = text.replace("dates:\n", "flags:\n  pending: {vi: Đang chờ, en: Pending}\ndates:\n", 1)
+
+    assert problems_in(text) == [
+        "f.yaml:25:21: states.waiting.deadlines[0].while_flag: unknown flag 'pendng' (did you mean 'pending'?)"
+    ]
+
+
+def test_a_while_flag_in_a_workflow_without_flags_says_to_declare_it() -> None:
+    text = variant("        done_by: [acknowledge]\n", "        done_by: [acknowledge]\n        while_flag: pending\n")
+
+    assert problems_in(text) == [
+        "f.yaml:23:21: states.waiting.deadlines[0].while_flag: unknown flag 'pending' (declare it under flags)"
+    ]
+
+
+def test_a_declared_while_flag_is_valid() -> None:
+    text = variant("        done_by: [acknowledge]\n", "        done_by: [acknowledge]\n        while_flag: pending\n")
+    text = text.replace("dates:\n", "flags:\n  pending: {vi: Đang chờ, en: Pending}\ndates:\n", 1)
+
+    assert problems_in(text) == []
+
+
 def test_an_unknown_recipient_role_is_reported_at_the_role_in_the_to_list() -> None:
     text = variant("to: [cell_secretary, candidate]", "to: [cell_secretary, secretary]")
 

@@ -37,7 +37,11 @@ def smtp_sink(
         render.err.print("smtp-sink needs aiosmtpd: pip install aiosmtpd (make installs it)")
         raise typer.Exit(1) from None
     controller = Controller(_Printer(), hostname=host, port=port)
-    controller.start()
+    try:
+        controller.start()
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        render.err.print(f"smtp-sink: cannot listen on {host}:{port}: {exc.strerror or exc}; try --port")
+        raise typer.Exit(1) from None
     render.err.print(
         f"smtp-sink: listening on {host}:{port} — set ADMISSION_FLOW_SMTP_HOST={host} "
         f"ADMISSION_FLOW_SMTP_PORT={port} (Ctrl-C to stop)"

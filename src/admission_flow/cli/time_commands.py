@@ -92,7 +92,8 @@ def worker(
     for noisy in ("apscheduler", "transitions"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     with open_flow(ctx) as flow:
-        flow.catalog  # noqa: B018 — fail now, not at the first tick, if a workflow is invalid
+        flow.catalog  # noqa: B018 — fail now, not at the first tick, if a workflow is invalid...
+        flow.calendar  # noqa: B018 — ...or the calendar overrides are
         every = interval or flow.settings.sweep_interval_seconds
         render.err.print(f"worker: ticking every {every:g}s on {flow.settings.database_url} (Ctrl-C to stop)")
         run_worker(flow, every)

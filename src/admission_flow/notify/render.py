@@ -21,6 +21,8 @@ class Renderer:
     def __init__(self, templates_dir: Path | None = None) -> None:
         loaders: list[Any] = [PackageLoader("admission_flow.notify", "templates")]
         if templates_dir is not None:
+            if not Path(templates_dir).is_dir():
+                raise ConfigurationError(f"templates_dir {templates_dir}: no such folder")
             loaders.insert(0, FileSystemLoader(str(templates_dir)))
         self.env = SandboxedEnvironment(
             loader=ChoiceLoader(loaders),

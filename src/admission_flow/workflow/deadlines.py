@@ -13,6 +13,7 @@ Conventions (docs/workflow-language.md, "Deadlines"):
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -135,6 +136,11 @@ def _anchor_problems(
     known = {ENTERED, *BUILTIN_DATES, *spec.dates} - {"occurred_on"}
     if deadline.from_ not in known:
         yield doc.problem((*at, "from"), f"unknown date {deadline.from_!r}: use 'entered' or a declared date")
+    flag = deadline.while_flag
+    if flag is not None and flag not in spec.flags:  # a misspelt flag is never set: the deadline would never run
+        close = difflib.get_close_matches(flag, list(spec.flags), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else " (declare it under flags)"
+        yield doc.problem((*at, "while_flag"), f"unknown flag {flag!r}{hint}")
 
 
 def _action_problems(
