@@ -50,11 +50,33 @@ class Prepared:
                 self.binds[name] = process
         columns = getattr(compiled, "_result_columns", [])
         self.results: list[Processor | None] = [c.type._cached_result_processor(dialect, None) for c in columns]
+        # The per-call loops below touch only what needs converting (this runs on every fire and swept row).
+        self._converting = [(i, p) for i, p in enumerate(self.results) if p is not None]
+        self._positions = None if self.order is None else [(n, self.binds.get(n)) for n in self.order]
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
-        given = {**self.defaults, **values}
-        converted = {k: (self.binds[k](v) if k in self.binds and v is not None else v) for k, v in given.items()}
-        return converted if self.order is None else tuple(converted[name] for name in self.order)
+        given = {**self.defaults, **values} if self.defaults else values
+        if self._positions is not None:
+            out = []
+            for name, process in self._positions:
+                value = given[name]
+                out.append(value if process is None or value is None else process(value))
+            return tuple(out)
+        converted = dict(given)
+        for name, process in self.binds.items():
+            value = converted.get(name)
+            if value is not None:
+                converted[name] = process(value)
+        return converted
+
+    def _convert(self, row: Sequence[Any]) -> tuple[Any, ...]:
+        if not self._converting:
+            return tuple(row)
+        out = list(row)
+        for i, process in self._converting:
+            if out[i] is not None:
+                out[i] = process(out[i])
+        return tuple(out)
 
     def execute(self, cursor: Any, values: Mapping[str, Any]) -> Any:
         cursor.execute(self.sql, self.parameters(values))
@@ -62,23 +84,10 @@ class Prepared:
 
     def first(self, cursor: Any, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
         row = self.execute(cursor, values).fetchone()
-        if row is None:
-            return None
-        return tuple(v if p is None or v is None else p(v) for p, v in zip(self.results, row, strict=True))
+        return None if row is None else self._convert(row)
 
     def all(self, cursor: Any, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        rows = self.execute(cursor, values).fetchall()
-        converting = [(i, p) for i, p in enumerate(self.results) if p is not None]
-        if not converting:
-            return [tuple(r) for r in rows]
-        out = []
-        for r in rows:
-            values_ = list(r)
-            for i, p in converting:
-                if values_[i] is not None:
-                    values_[i] = p(values_[i])
-            out.append(tuple(values_))
-        return out
+        return [self._convert(r) for r in self.execute(cursor, values).fetchall()]
 
     def many(self, cursor: Any, rows: Sequence[Mapping[str, Any]], shared: Mapping[str, Any]) -> None:
         """``executemany``: ``shared`` values (the same in every row) are converted once, each row's own values
