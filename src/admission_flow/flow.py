@@ -298,6 +298,12 @@ class AdmissionFlow:
         """Give dead messages another round of attempts (all of them, or those listed)."""
         return self.reports.retry(list(message_ids))
 
+    def retry_timers(self, candidate_id: str | None = None) -> int:
+        """Set failed deadline and reminder rows (all of them, or one candidate's) to be acted on again by the
+        next sweep: after the workflow file a candidate is pinned to was restored, or the data an automatic
+        event lacked was fixed. A cause still there fails them again, with the reason."""
+        return self.reports.retry_timers(candidate_id)
+
     @property
     def reports(self) -> TimeReports:
         return TimeReports(self)

@@ -166,6 +166,15 @@ class TimeReports:
         with self.flow.store.transaction() as tx:
             return t.retry_outbox(tx.connection, self.flow.clock.now(), message_ids or None)
 
+    def retry_timers(self, candidate_id: str | None) -> int:
+        with self.flow.store.transaction() as tx:
+            instances = None
+            if candidate_id is not None:
+                instances = tx.instance_ids_of(candidate_id)
+                if not instances:
+                    raise NotFound("candidate", candidate_id)
+            return t.retry_failed(tx.connection, instances)
+
 
 def _what(spec: Any, rung: int) -> tuple[list[str], str | None, str]:
     if rung:

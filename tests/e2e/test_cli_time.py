@@ -408,3 +408,11 @@ def test_the_worker_refuses_to_start_when_the_named_calendar_file_is_missing(cli
 
     assert "calendar_file" in done.stderr and "calendar-typo.toml: no such file" in done.stderr
     assert "ticking" not in done.stderr
+
+
+def test_deadlines_retry_reports_how_many_failed_timers_it_set_pending_and_refuses_an_unknown_candidate(
+    on_probation: Run,
+) -> None:
+    assert "0 failed timer(s) pending again" in on_probation("deadlines", "retry").stdout
+    unknown = on_probation("deadlines", "retry", "--candidate", "nobody", expect=3)
+    assert "nobody" in unknown.stderr

@@ -9,17 +9,21 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from helpers import WORKFLOW, count_events, document_rows, event_rows, fields_of, instance_row, open_flow
 from sqlalchemy import select
 
-from admission_flow.errors import AlreadyExists, InvalidInput, NotFound
+from admission_flow.errors import AlreadyExists, InvalidInput, NotFound, StoreError
 from admission_flow.flow import AdmissionFlow, DocumentRecord, Votes
 from admission_flow.model import OrgRecord
 from admission_flow.scenario import SAMPLE_ORGS, add_sample_orgs
+from admission_flow.settings import Settings
 from admission_flow.store.schema import Candidate, Org
 from admission_flow.testing import ManualClock
+
+ROOT = Path(__file__).resolve().parents[2]
 
 NESTED_JSON = {
     "quê_quán": "Xã An Mỹ, huyện Kế Sách, tỉnh Sóc Trăng",
@@ -460,3 +464,16 @@ def test_candidate_attributes_holding_a_date_come_back_as_iso_text_like_org_attr
 
     assert reader.service.get_org("ks").attributes == {"từ": "2020-01-01"}
     assert reader.candidate("an").attributes == {"vào_đoàn": "2014-03-26"}
+
+
+def test_a_database_that_was_never_upgraded_says_how_to_create_its_tables(
+    database_url: str, clock: ManualClock
+) -> None:
+    flow = AdmissionFlow(Settings(database_url=database_url, workflows_dir=ROOT / "workflows"), clock=clock)
+    try:
+        with pytest.raises(StoreError, match=r"no admission_flow tables; run `admission-flow db upgrade`"):
+            flow.outbox()
+        with pytest.raises(StoreError, match=r"run `admission-flow db upgrade`"):
+            flow.sweep()
+    finally:
+        flow.close()

@@ -22,7 +22,7 @@ import pytest
 from helpers import INSTANCES, event_rows, rows_per_table, snapshot
 from sqlalchemy import select
 
-from admission_flow.errors import InvalidInput, TransitionRefused, WorkflowChanged
+from admission_flow.errors import InvalidInput, NotFound, TransitionRefused, WorkflowChanged
 from admission_flow.flow import AdmissionFlow, DocumentRecord
 from admission_flow.migration import MIGRATE_TRIGGER, migrate
 from admission_flow.scenario import add_sample_orgs, drive
@@ -277,6 +277,33 @@ def test_a_sweep_after_an_in_place_edit_fails_the_pinned_candidate_timers_instea
     assert reminder["status"] == t.FAILED
     assert "changed since this candidate started" in reminder["outcome"]
     assert sent_rungs(edited, "dec") == []
+
+
+def test_timers_failed_by_an_in_place_edit_are_sent_once_retried_after_the_file_is_restored(
+    open_flows: Callable[[Path], AdmissionFlow], flow: AdmissionFlow, folder: Path, clock: ManualClock
+) -> None:
+    at_state(flow, "dec", "awaiting_admission_decision")
+    due = pending_fire_at(flow, "dec", "admission_decision", 1)
+    file = folder / "standard-2021.yaml"
+    original = file.read_text(encoding="utf-8")
+    file.write_text(original.replace("en: Party sympathiser}", "en: Party sympathizer}"), encoding="utf-8")
+    clock.set(due)
+    open_flows(folder).sweep()
+    failed = [r for r in timers_of(flow, "dec") if r["status"] == t.FAILED]
+    assert [(r["deadline_id"], r["rung"]) for r in failed] == [("admission_decision", 1)]
+
+    file.write_text(original, encoding="utf-8")
+    restored = open_flows(folder)
+    with pytest.raises(NotFound):
+        restored.retry_timers("nobody")
+    assert restored.retry_timers("dec") == 1
+    assert restored.retry_timers() == 0  # nothing failed is left
+    report = restored.sweep()
+
+    assert (report.claimed, report.messages, report.failed) == (1, 1, 0)
+    assert sent_rungs(restored, "dec") == [("admission_decision", 1, failed[0]["due_on"])]
+    again = next(r for r in timers_of(restored, "dec") if r["id"] == failed[0]["id"])
+    assert (again["status"], again["outcome"]) == (t.DONE, "reminder deadline_reminder")
 
 
 def test_a_new_version_file_leaves_pinned_candidates_alone_while_new_ones_can_start_on_it(

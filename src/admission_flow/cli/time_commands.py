@@ -190,6 +190,18 @@ def outbox_list(
     render.out.print(table)
 
 
+@deadlines_app.command("retry")
+@handled
+def deadlines_retry(
+    ctx: typer.Context,
+    candidate: Annotated[str | None, typer.Option(help="Only this candidate's (default: every failed one).")] = None,
+) -> None:
+    """Have the next sweep act again on failed deadlines and reminders (e.g. after restoring a workflow file)."""
+    with open_flow(ctx) as flow:
+        count = flow.retry_timers(candidate)
+    render.out.print(f"{count} failed timer(s) pending again; the next sweep acts on them")
+
+
 @outbox_app.command("retry")
 @handled
 def outbox_retry(

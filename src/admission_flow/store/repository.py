@@ -44,6 +44,14 @@ def _integrity_detail(error: Any) -> str:
     return str(constraint or error)
 
 
+def _database_error(error: Any) -> str:
+    """The driver's message, with the way out when the tables are missing (a database never upgraded)."""
+    text = str(error).strip()
+    if "no such table" in text or getattr(error, "sqlstate", None) == "42P01":  # SQLite / PostgreSQL
+        return f"database error: {text}: the database has no admission_flow tables; run `admission-flow db upgrade`"
+    return f"database error: {text}"
+
+
 @dataclass(frozen=True)
 class InstanceRow:
     """One instance joined with its candidate, organisation and the organisation's parent kind."""
@@ -241,6 +249,11 @@ class Tx:
         stmt = select(func.coalesce(func.max(instances.c.attempt), 0)).where(instances.c.candidate_id == candidate_id)
         return int(self.connection.execute(stmt).scalar_one()) + 1
 
+    def instance_ids_of(self, candidate_id: str) -> list[int]:
+        """Every attempt's instance of the candidate (empty for an unknown candidate)."""
+        stmt = select(instances.c.id).where(instances.c.candidate_id == candidate_id)
+        return list(self.connection.execute(stmt).scalars())
+
     # ------------------------------------------------------------ events and documents
 
     def insert_event(self, values: dict[str, Any]) -> int:
@@ -339,13 +352,13 @@ class Store:
         except IntegrityError as exc:
             raise DuplicateKey(_integrity_detail(exc.orig)) from exc
         except DBAPIError as exc:
-            raise StoreError(f"database error: {exc.orig}") from exc
+            raise StoreError(_database_error(exc.orig)) from exc
         except SQLAlchemyError as exc:
             raise StoreError(f"database error: {exc}") from exc
         except driver.IntegrityError as exc:  # type: ignore[union-attr]
             raise DuplicateKey(_integrity_detail(exc)) from exc
         except driver.Error as exc:  # type: ignore[union-attr]
-            raise StoreError(f"database error: {exc}") from exc
+            raise StoreError(_database_error(exc)) from exc
 
     def dispose(self) -> None:
         self.engine.dispose()

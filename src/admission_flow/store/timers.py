@@ -147,6 +147,14 @@ def retry_outbox(conn: Connection, now: datetime, message_ids: Sequence[int] | N
     return conn.execute(stmt).rowcount
 
 
+def retry_failed(conn: Connection, instance_ids: Sequence[int] | None) -> int:
+    """Failed timers (all, or those of the instances listed) back to pending: the next sweep acts on them again."""
+    stmt = update(timers).where(timers.c.status == FAILED).values(status=PENDING, outcome=None, processed_at=None)
+    if instance_ids is not None:
+        stmt = stmt.where(timers.c.instance_id.in_(list(instance_ids)))
+    return conn.execute(stmt).rowcount
+
+
 def pending_timers(
     conn: Connection, *, kind: str | None, before: datetime | None, instance_ids: Sequence[int] | None
 ) -> list[Row[Any]]:
