@@ -282,6 +282,7 @@ class AdmissionService:
                 trigger=trigger,
                 flags=flags,
                 cleared=set(row.flags) - set(flags),
+                raised=set(flags) - set(row.flags),
             )
         return FireResult(
             row.candidate_id, row.id, event_id, trigger, row.state, new_state, row.version + 1, occurred_on

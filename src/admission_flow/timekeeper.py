@@ -130,9 +130,10 @@ class Timekeeper:
         trigger: str | None = None,
         flags: Collection[str] = (),
         cleared: Collection[str] = (),
+        raised: Collection[str] = (),
     ) -> None:
-        """Bring the instance's timer rows in line with its state, dates, extensions, flags (``cleared``: those
-        this event cleared) and satisfied deadlines."""
+        """Bring the instance's timer rows in line with its state, dates, extensions, flags (``cleared`` and
+        ``raised``: those this event cleared and set) and satisfied deadlines."""
         conn = tx.connection
         if moved:
             t.cancel_pending(conn, instance_id, now)
@@ -148,11 +149,16 @@ class Timekeeper:
         if not wanted:
             return  # nothing to insert or move: skip reading the instance's timer rows
         existing = {} if moved else {(r.deadline_id, r.rung): r for r in t.timers_of_epoch(conn, instance_id, epoch)}
+        # A while_flag deadline whose flag this event set again starts over: its earlier rows in this stay
+        # (cancelled when the flag was cleared or the task done, or already sent) are a finished occurrence.
+        restarted = {d.id for d in deadlines if not moved and d.while_flag is not None and d.while_flag in raised}
         new_rows = []
         for p in wanted:
             row = existing.get((p.deadline_id, p.rung))
             if row is None:
                 new_rows.append(self._timer_row(instance_id, state, epoch, p, now))
+            elif p.deadline_id in restarted and row.status != t.PENDING:
+                new_rows.append(self._timer_row(instance_id, state, epoch, p, now, occurrence=row.occurrence + 1))
             elif row.status == t.PENDING and (row.fire_at != p.fire_at or row.due_on != p.due_on):
                 t.move_timer(conn, row.id, due_on=p.due_on, fire_at=p.fire_at)
                 if p.stale(now):  # moved into the past (e.g. a corrected date): not sent late, like a new one
@@ -160,7 +166,9 @@ class Timekeeper:
         t.insert_timers(conn, new_rows)
 
     @staticmethod
-    def _timer_row(instance_id: int, state: str, epoch: int, p: Projection, now: datetime) -> dict[str, Any]:
+    def _timer_row(
+        instance_id: int, state: str, epoch: int, p: Projection, now: datetime, occurrence: int = 1
+    ) -> dict[str, Any]:
         # A reminder whose moment passed before it was projected (history typed in from paper) is not sent late;
         # the deadline itself and escalations after it still are.
         stale_reminder = p.stale(now)
@@ -170,6 +178,7 @@ class Timekeeper:
             "state_epoch": epoch,
             "deadline_id": p.deadline_id,
             "rung": p.rung,
+            "occurrence": occurrence,
             "kind": p.kind,
             "due_on": p.due_on,
             "fire_at": p.fire_at,

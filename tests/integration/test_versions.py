@@ -716,3 +716,42 @@ def test_the_event_log_keeps_one_row_per_transfer_step(flow: AdmissionFlow, cloc
     rows = event_rows(flow, "an")
     assert [r["trigger"] for r in rows[count:]] == ["start_transfer", "complete_transfer"]
     assert [r["org_id"] for r in rows[count:]] == ["ks.anmy.ap1", "ks.anmy.ap1"]
+
+
+def test_a_second_transfer_in_the_same_state_runs_its_own_arrival_deadline_and_reminds_again(
+    flow: AdmissionFlow, clock: ManualClock
+) -> None:
+    day = probationer(flow, clock)
+    start_transfer(flow, day)
+    first = {r["rung"]: r for r in timers_of(flow, "an") if r["deadline_id"] == "transfer_arrival"}
+    clock.set(first[1]["fire_at"])
+    flow.sweep()
+    assert arrivals_sent(flow) == [day + timedelta(days=30)]  # the first transfer's reminder, 10 days before
+    flow.fire("an", "complete_transfer", on=day + timedelta(days=25), role="cell", data={"to_org": "ks.anmy.ap2"})
+
+    again = day + timedelta(days=60)
+    paper_day(clock, again)
+    flow.fire("an", "start_transfer", on=again, role="cell", data={"to_org": "ks.anmy.ap1", "reason": "về lại"})
+
+    arrival = sorted(
+        (r["occurrence"], r["rung"], r["status"], r["due_on"])
+        for r in timers_of(flow, "an")
+        if r["deadline_id"] == "transfer_arrival"
+    )
+    assert arrival == [
+        (1, 0, t.CANCELLED, day + timedelta(days=30)),
+        (1, 1, t.DONE, day + timedelta(days=30)),
+        (2, 0, t.PENDING, again + timedelta(days=30)),
+        (2, 1, t.PENDING, again + timedelta(days=30)),
+    ]
+    second = next(
+        r for r in timers_of(flow, "an") if (r["deadline_id"], r["rung"], r["occurrence"]) == ("transfer_arrival", 1, 2)
+    )
+    clock.set(second["fire_at"])
+    flow.sweep()
+    flow.sweep()
+    assert arrivals_sent(flow) == [day + timedelta(days=30), again + timedelta(days=30)]  # its own, once
+
+
+def arrivals_sent(flow: AdmissionFlow) -> list[date]:
+    return [due for deadline, _, due in sent_rungs(flow, "an") if deadline == "transfer_arrival"]

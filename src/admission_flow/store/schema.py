@@ -135,7 +135,7 @@ class Timer(Base):
 
     __tablename__ = "timers"
     __table_args__ = (
-        UniqueConstraint("instance_id", "state_epoch", "deadline_id", "rung"),
+        UniqueConstraint("instance_id", "state_epoch", "deadline_id", "rung", "occurrence"),
         Index(None, "status", "fire_at"),
     )
 
@@ -145,6 +145,8 @@ class Timer(Base):
     state_epoch: Mapped[int] = mapped_column(Integer)
     deadline_id: Mapped[str] = mapped_column(String(64))
     rung: Mapped[int] = mapped_column(Integer)
+    # 1, then 2, 3… each time a `while_flag` deadline starts again in the same stay (a second transfer)
+    occurrence: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     kind: Mapped[str] = mapped_column(String(16))
     due_on: Mapped[date] = mapped_column(Date)
     fire_at: Mapped[datetime] = mapped_column(UTCDateTime)

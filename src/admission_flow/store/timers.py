@@ -62,7 +62,12 @@ def cancel_deadline_rung(conn: Connection, timer_id: int, now: datetime, why: st
 
 
 def timers_of_epoch(conn: Connection, instance_id: int, epoch: int) -> list[Row[Any]]:
-    stmt = select(timers).where(timers.c.instance_id == instance_id, timers.c.state_epoch == epoch)
+    """The rows of one stay in a state, oldest occurrence first (so a dict by (deadline, rung) keeps the latest)."""
+    stmt = (
+        select(timers)
+        .where(timers.c.instance_id == instance_id, timers.c.state_epoch == epoch)
+        .order_by(timers.c.occurrence, timers.c.id)
+    )
     return list(conn.execute(stmt))
 
 
