@@ -20,15 +20,12 @@ import gc
 import json
 import os
 import platform
-import pstats
 import resource
 import sqlite3
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import count
@@ -37,11 +34,19 @@ from typing import Any, Protocol
 
 import psycopg
 import sqlalchemy
+from common import (
+    COMMON_AREAS,
+    LAST_AREAS,
+    Areas,
+    Breakdown,
+    postgres_schema,
+    print_profile,
+    sqlite_url,
+)
 
 from admission_flow.flow import AdmissionFlow
 from admission_flow.scenario import add_sample_orgs, drive
 from admission_flow.settings import Settings
-from admission_flow.store.engine import normalise_url
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
@@ -84,34 +89,6 @@ def populate(flow: AdmissionFlow, candidates: int) -> list[str]:
         assert record.state == until, (candidate_id, record.state)
         ids.append(candidate_id)
     return ids
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
-
-
-def with_search_path(url: str, schema: str) -> str:
-    joiner = "&" if "?" in url else "?"
-    return f"{url}{joiner}options=-csearch_path%3D{schema}"
-
-
-def libpq_url(url: str) -> str:
-    """psycopg wants ``postgresql://``; SQLAlchemy's ``postgresql+psycopg://`` is turned back."""
-    return normalise_url(url).replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-@contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
-    """A fresh schema for the run (dropped at the end); yields a libpq URL whose search_path is that schema."""
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    base = libpq_url(url)
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield with_search_path(base, schema)
-    finally:
-        with psycopg.connect(base, autocommit=True) as admin:
-            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 # ---------------------------------------------------------------------------- the two paths
@@ -406,12 +383,8 @@ def memory_run(flow: AdmissionFlow, rr: RoundRobin, fires: int, checkpoints: int
 
 # ---------------------------------------------------------------------------- profiling
 
-Key = tuple[str, int, str]
-
-# Where a fire's time goes: (label, part of the file's path, function names separated by "|"); cumulative time.
-# Matches are summed, except where the label says "outermost": nested matches (a function and the inner one it
-# delegates to, with the same name) are then counted once by taking the largest.
-BREAKDOWN: tuple[tuple[str, str, str], ...] = (
+# Where the time goes, per unit (see common.Breakdown for the rules of a row).
+BREAKDOWN: Breakdown = (
     ("AdmissionFlow.fire (total)", "admission_flow/flow.py", "fire"),
     ("  AdmissionService._fire_once", "admission_flow/service.py", "_fire_once"),
     ("  Store.transaction enter+exit (pool, BEGIN, COMMIT, return)", "contextlib.py", "__enter__|__exit__"),
@@ -452,54 +425,12 @@ BREAKDOWN: tuple[tuple[str, str, str], ...] = (
     ("UTCDateTime.process_result_value", "admission_flow/store/types.py", "process_result_value"),
 )
 
-AREAS: tuple[tuple[str, Callable[[Key], bool]], ...] = (
-    ("SQLAlchemy", lambda k: "/sqlalchemy/" in k[0]),
-    ("driver (sqlite3 / psycopg)", lambda k: "sqlite3" in k[2] or "/psycopg" in k[0] or "psycopg" in k[2]),
-    ("admission_flow", lambda k: "/admission_flow/" in k[0]),
+AREAS: Areas = (
+    *COMMON_AREAS,
     ("transitions", lambda k: "/transitions/" in k[0]),
     ("pydantic", lambda k: "/pydantic" in k[0]),
-    ("json", lambda k: "/json/" in k[0] or "_json" in k[2]),
-    ("stdlib / builtins (other)", lambda k: True),
+    *LAST_AREAS,
 )
-
-
-def _cumulative(stats: dict[Key, Any], where: str, names: str, *, outermost: bool) -> tuple[float, int]:
-    """Cumulative seconds and primitive calls of the functions matching (part of the path, one of ``names``)."""
-    wanted = set(names.split("|"))
-    found = [
-        (cumtime, primitive)
-        for key, (primitive, _total, _tottime, cumtime, _callers) in stats.items()
-        if key[2] in wanted and where in key[0].replace("\\", "/")
-    ]
-    if not found:
-        return 0.0, 0
-    if outermost:
-        return max(found)
-    return sum(s for s, _ in found), sum(c for _, c in found)
-
-
-def print_profile(profiler: cProfile.Profile, fires: int, database: str) -> None:
-    stats = pstats.Stats(profiler, stream=sys.stdout)
-    raw: dict[Key, Any] = stats.stats  # type: ignore[attr-defined]
-    total = sum(v[2] for v in raw.values())
-    print(f"\nProfile of {fires:,} admission_flow fires on {database} (cProfile inflates Python-heavy code)")
-    print(f"  profiled time per fire: {1e6 * total / fires:.1f} µs\n")
-    print(f"  {'where (cumulative, includes callees)':<58} {'µs/fire':>8} {'share':>6} {'calls/fire':>10}")
-    for label, where, names in BREAKDOWN:
-        seconds, calls = _cumulative(raw, where, names, outermost="outermost" in label)
-        if calls:
-            share = 100 * seconds / total
-            print(f"  {label:<58} {1e6 * seconds / fires:8.1f} {share:5.1f}% {calls / fires:10.2f}")
-    print(f"\n  {'own time (tottime) by area':<58} {'µs/fire':>8} {'share':>6}")
-    areas = {name: 0.0 for name, _ in AREAS}
-    for key, value in raw.items():
-        area = next(name for name, match in AREAS if match(key))
-        areas[area] += value[2]
-    for name, seconds in areas.items():
-        print(f"  {name:<58} {1e6 * seconds / fires:8.1f} {100 * seconds / total:5.1f}%")
-    for order in ("cumulative", "tottime"):
-        print(f"\n--- top 25 by {order} ---")
-        stats.sort_stats(order).print_stats(25)
 
 
 def profile_run(flow: AdmissionFlow, rr: RoundRobin, fires: int, database: str) -> None:
@@ -508,7 +439,8 @@ def profile_run(flow: AdmissionFlow, rr: RoundRobin, fires: int, database: str) 
     profiler.enable()
     run(path, rr, fires)
     profiler.disable()
-    print_profile(profiler, fires, database)
+    title = f"Profile of {fires:,} admission_flow fires on {database}"
+    print_profile(profiler, fires, "fire", title, BREAKDOWN, AREAS)
     cache = getattr(flow.store.engine, "_compiled_cache", None)
     if cache is not None:
         print(f"SQLAlchemy compiled-statement cache: {len(cache)} entries after the run")
@@ -588,7 +520,7 @@ def bench_sqlite(opts: Options, workdir: Path) -> list[Timing]:
 
 
 def bench_postgres(opts: Options) -> list[Timing]:
-    with postgres_schema(opts.postgres_url) as url:
+    with postgres_schema(opts.postgres_url, "bench") as url:
         flow = make_flow(url)
         try:
             started = time.perf_counter()

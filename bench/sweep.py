@@ -22,12 +22,10 @@ import json
 import math
 import os
 import platform
-import pstats
 import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -39,12 +37,20 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import sqlalchemy
+from common import (
+    COMMON_AREAS,
+    LAST_AREAS,
+    Areas,
+    Breakdown,
+    postgres_schema,
+    print_profile,
+    sqlite_url,
+)
 from sqlalchemy import bindparam, delete, update
 
 from admission_flow.flow import AdmissionFlow
 from admission_flow.scenario import add_sample_orgs, drive
 from admission_flow.settings import Settings
-from admission_flow.store.engine import normalise_url
 from admission_flow.store.repository import instances
 from admission_flow.store.timers import outbox, timers
 from admission_flow.testing import ManualClock
@@ -469,34 +475,6 @@ class PostgresBackend:
         self.conn.close()
 
 
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
-
-
-def with_search_path(url: str, schema: str) -> str:
-    joiner = "&" if "?" in url else "?"
-    return f"{url}{joiner}options=-csearch_path%3D{schema}"
-
-
-def libpq_url(url: str) -> str:
-    """psycopg wants ``postgresql://``; SQLAlchemy's ``postgresql+psycopg://`` is turned back."""
-    return normalise_url(url).replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-@contextmanager
-def postgres_schema(url: str) -> Iterator[str]:
-    """A fresh schema for the run (dropped at the end); yields a libpq URL whose search_path is that schema."""
-    schema = f"bench_sweep_{uuid.uuid4().hex[:12]}"
-    base = libpq_url(url)
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield with_search_path(base, schema)
-    finally:
-        with psycopg.connect(base, autocommit=True) as admin:
-            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 # ---------------------------------------------------------------------------- measuring
 
 
@@ -610,10 +588,8 @@ def compare(
 
 # ---------------------------------------------------------------------------- profiling
 
-Key = tuple[str, int, str]
-
-# (label, file suffix or "~" for C functions, function names separated by "|"); cumulative time per due row.
-BREAKDOWN: tuple[tuple[str, str, str], ...] = (
+# Where the time goes, per unit (see common.Breakdown for the rules of a row).
+BREAKDOWN: Breakdown = (
     ("AdmissionFlow.sweep (total)", "admission_flow/flow.py", "sweep"),
     ("  Store.transaction enter+exit (pool, BEGIN, COMMIT)", "contextlib.py", "__enter__|__exit__"),
     ("  SweepStatements.claim (joined SELECT … LIMIT batch)", "admission_flow/store/sweeping.py", "claim"),
@@ -622,7 +598,6 @@ BREAKDOWN: tuple[tuple[str, str, str], ...] = (
     ("      Timekeeper.plan (once per sweep and key)", "admission_flow/timekeeper.py", "plan"),
     ("    SweepPlans.message (recipients, context JSON)", "admission_flow/timekeeper.py", "message"),
     ("      SweepPlans.contacts (cached per org and role)", "admission_flow/timekeeper.py", "contacts"),
-    ("      Timekeeper.context_tail", "admission_flow/timekeeper.py", "context_tail"),
     ("    SweepStatements.insert_outbox (executemany INSERT)", "admission_flow/store/sweeping.py", "insert_outbox"),
     ("    SweepStatements.finish (UPDATE per outcome)", "admission_flow/store/sweeping.py", "finish"),
     ("Prepared.many (parameter rows + executemany)", "admission_flow/store/prepared.py", "many"),
@@ -634,50 +609,12 @@ BREAKDOWN: tuple[tuple[str, str, str], ...] = (
     ("json.dumps (all)", "json/__init__.py", "dumps"),
 )
 
-AREAS: tuple[tuple[str, Callable[[Key], bool]], ...] = (
-    ("SQLAlchemy", lambda k: "/sqlalchemy/" in k[0]),
-    ("driver (sqlite3 / psycopg)", lambda k: "sqlite3" in k[2] or "/psycopg" in k[0] or "psycopg" in k[2]),
-    ("admission_flow", lambda k: "/admission_flow/" in k[0]),
+AREAS: Areas = (
+    *COMMON_AREAS,
     ("jinja2 (incl. compiled templates)", lambda k: "/jinja2/" in k[0] or k[0].endswith(".j2")),
     ("markupsafe", lambda k: "markupsafe" in k[0] or "markupsafe" in k[2]),
-    ("json", lambda k: "/json/" in k[0] or "_json" in k[2]),
-    ("stdlib / builtins (other)", lambda k: True),
+    *LAST_AREAS,
 )
-
-
-def _matches(key: Key, suffix: str, wanted: set[str]) -> bool:
-    if suffix == "~":  # C functions: ('~', 0, "<method 'executemany' of 'sqlite3.Cursor' objects>")
-        return key[0] == "~" and any(f"'{name}'" in key[2] for name in wanted)
-    return key[2] in wanted and key[0].replace("\\", "/").endswith(suffix)
-
-
-def _cumulative(stats: dict[Key, Any], suffix: str, names: str) -> tuple[float, int]:
-    """Cumulative seconds and primitive calls of the functions matching (file suffix, one of ``names``)."""
-    wanted = set(names.split("|"))
-    found = [(v[3], v[0]) for key, v in stats.items() if _matches(key, suffix, wanted)]
-    return sum(s for s, _ in found), sum(c for _, c in found)
-
-
-def print_profile(profiler: cProfile.Profile, due: int, database: str) -> None:
-    stats = pstats.Stats(profiler, stream=sys.stdout)
-    raw: dict[Key, Any] = stats.stats  # type: ignore[attr-defined]
-    total = sum(v[2] for v in raw.values())
-    print(f"\nProfile of one admission_flow sweep of {due:,} due rows on {database} (cProfile inflates Python)")
-    print(f"  profiled time per due row: {1e6 * total / due:.1f} µs\n")
-    print(f"  {'where (cumulative, includes callees)':<62} {'µs/due':>8} {'share':>6} {'calls/due':>10}")
-    for label, suffix, name in BREAKDOWN:
-        seconds, calls = _cumulative(raw, suffix, name)
-        if calls:
-            print(f"  {label:<62} {1e6 * seconds / due:8.1f} {100 * seconds / total:5.1f}% {calls / due:10.3f}")
-    print(f"\n  {'own time (tottime) by area':<62} {'µs/due':>8} {'share':>6}")
-    areas = {name: 0.0 for name, _ in AREAS}
-    for key, value in raw.items():
-        areas[next(name for name, match in AREAS if match(key))] += value[2]
-    for name, seconds in areas.items():
-        print(f"  {name:<62} {1e6 * seconds / due:8.1f} {100 * seconds / total:5.1f}%")
-    for order in ("cumulative", "tottime"):
-        print(f"\n--- top 25 by {order} ---")
-        stats.sort_stats(order).print_stats(25)
 
 
 def profile_sweep(flow: AdmissionFlow, backend: Backend, due: int) -> None:
@@ -687,7 +624,8 @@ def profile_sweep(flow: AdmissionFlow, backend: Backend, due: int) -> None:
     claimed = FlowPath(flow).sweep()
     profiler.disable()
     assert claimed == due
-    print_profile(profiler, due, backend.name)
+    title = f"Profile of one admission_flow sweep of {due:,} due rows on {backend.name}"
+    print_profile(profiler, due, "due", title, BREAKDOWN, AREAS)
 
 
 def per_call(fn: Callable[[], object], repeat: int) -> float:
@@ -838,7 +776,7 @@ def bench_sqlite(opts: Options, workdir: Path) -> list[Timing]:
 
 
 def bench_postgres(opts: Options) -> list[Timing]:
-    with postgres_schema(opts.postgres_url) as url:
+    with postgres_schema(opts.postgres_url, "bench_sweep") as url:
         flow = make_flow(url, opts.batch)
         backend = PostgresBackend(url)
         try:

@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from json.encoder import encode_basestring_ascii as _str  # a str as a JSON string literal (json.dumps' own)
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -307,23 +306,6 @@ class Timekeeper:
             "workflow": wf.key,
         }
 
-    def context_tail(
-        self,
-        candidate: tuple[str, str],
-        org: tuple[str, str],
-        due_on: date,
-        recipients: list[dict[str, str]],
-        now: datetime,
-    ) -> dict[str, Any]:
-        """The template context particular to one candidate's reminder (due_on as ISO text, as it is stored)."""
-        return {
-            "candidate": {"id": candidate[0], "full_name": candidate[1]},
-            "org": {"id": org[0], "name": org[1]},
-            "due_on": due_on.isoformat(),
-            "days_left": (due_on - _local_date(now, self.policy.zone)).days,
-            "recipient_names": ", ".join(r["name"] for r in recipients) or "đồng chí",
-        }
-
     def context(
         self,
         wf: CompiledWorkflow,
@@ -333,10 +315,16 @@ class Timekeeper:
         recipients: list[dict[str, str]],
         now: datetime,
     ) -> dict[str, Any]:
-        """The whole context a reminder about ``inst`` is rendered with (``due_on`` as a date)."""
-        candidate, org = (inst.candidate.id, inst.candidate.full_name), (inst.org.id, inst.org.name)
-        tail = self.context_tail(candidate, org, due_on, recipients, now)
-        return {**self.context_head(wf, inst.state, deadline), **tail, "due_on": due_on}
+        """The whole context a reminder about ``inst`` is rendered with (``due_on`` as a date). The sweep stores
+        the same (``due_on`` as ISO text), assembled from cached parts by :meth:`SweepPlans.message`."""
+        return {
+            **self.context_head(wf, inst.state, deadline),
+            "org": {"id": inst.org.id, "name": inst.org.name},
+            "candidate": {"id": inst.candidate.id, "full_name": inst.candidate.full_name},
+            "due_on": due_on,
+            "days_left": (due_on - _local_date(now, self.policy.zone)).days,
+            "recipient_names": ", ".join(r["name"] for r in recipients) or "đồng chí",
+        }
 
     # ---------------------------------------------------------------- delivery
 
@@ -462,55 +450,43 @@ class SweepPlans:
         audience = self._audiences.get((plan, row.org_id))
         if audience is None:
             audience = self._audiences[(plan, row.org_id)] = self._audience(tx, plan, row.org_id)
-        if audience.per_candidate:  # a role is the candidate: the recipients differ per row
-            recipients, missing = self._recipients(tx, plan, row)
-            names = _names_json(recipients)
-            recipients_json = json.dumps(recipients)
-        else:
-            recipients, missing, names, recipients_json = (
-                audience.recipients,
-                audience.missing,
-                audience.names,
-                audience.recipients_json,
-            )
-        days_left = (row.due_on - self.today).days
+        to = audience.recipients  # None when the candidate is a recipient: then who receives it differs per row
+        if to is None:
+            to = self._recipients(tx, plan, row.org_id, row.full_name, row.email)
         candidate = f'{{"id": {_str(row.candidate_id)}, "full_name": {_str(row.full_name)}}}'
         context = (
             f'{audience.context_head}, "candidate": {candidate}, "due_on": "{row.due_on.isoformat()}", '
-            f'"days_left": {days_left}, "recipient_names": {names}}}'
+            f'"days_left": {(row.due_on - self.today).days}, "recipient_names": {to.names_json}}}'
         )
         return {
             "timer_id": row.id,
             "instance_id": row.instance_id,
             "template": plan.template,
-            "recipients": recipients_json,
+            "recipients": to.people_json,
             "context": context,
             "message_id": f"<timer-{row.id}.{row.instance_id}@{self.domain}>",
-            "status": t.PENDING if recipients else t.DEAD,
-            "last_error": f"no e-mail address for role(s): {', '.join(missing)}" if missing else None,
+            "status": t.PENDING if to.people else t.DEAD,
+            "last_error": f"no e-mail address for role(s): {', '.join(to.missing)}" if to.missing else None,
         }
 
-    def _recipients(self, tx: Tx, plan: RungPlan, row: Any) -> tuple[list[dict[str, str]], list[str]]:
-        recipients: list[dict[str, str]] = []
-        missing: list[str] = []
-        for role in plan.roles:
-            people = (
-                candidate_contact(row.full_name, row.email)
-                if role == "candidate"
-                else self.contacts(tx, row.org_id, role)
-            )
-            if not people:
-                missing.append(role)
-            recipients += people
-        return recipients, missing
+    def _recipients(self, tx: Tx, plan: RungPlan, org_id: str, full_name: str, email: str | None) -> _Recipients:
+        people, missing = collect_recipients(plan.roles, full_name, email, lambda role: self.contacts(tx, org_id, role))
+        names = ", ".join(p["name"] for p in people) or "đồng chí"
+        return _Recipients(people, missing, _str(names), json.dumps(people))
 
     def _audience(self, tx: Tx, plan: RungPlan, org_id: str) -> _Audience:
         org = {"id": org_id, "name": self.ancestry(tx, org_id)[0].name}
         head = plan.head_json + ', "org": ' + json.dumps(org)
-        if "candidate" in plan.roles:
-            return _Audience(head, True, [], [], "", "")
-        recipients, missing = self._recipients(tx, plan, SimpleNamespace(org_id=org_id))
-        return _Audience(head, False, recipients, missing, _names_json(recipients), json.dumps(recipients))
+        fixed = None if "candidate" in plan.roles else self._recipients(tx, plan, org_id, "", None)
+        return _Audience(head, fixed)
+
+
+@dataclass(frozen=True)
+class _Recipients:
+    people: list[dict[str, str]]
+    missing: list[str]
+    names_json: str  # the template's recipient_names, as a JSON string
+    people_json: str
 
 
 @dataclass(frozen=True)
@@ -518,15 +494,7 @@ class _Audience:
     """What one reminder rung says the same to every candidate of one organisation."""
 
     context_head: str  # the shared context and the organisation, as JSON without the closing brace
-    per_candidate: bool  # the candidate is a recipient: the fields below are computed per row instead
-    recipients: list[dict[str, str]]
-    missing: list[str]
-    names: str  # recipient_names, JSON-encoded
-    recipients_json: str
-
-
-def _names_json(recipients: list[dict[str, str]]) -> str:
-    return _str(", ".join(r["name"] for r in recipients) or "đồng chí")
+    recipients: _Recipients | None  # None when the candidate is among them (then computed per row)
 
 
 def role_contacts(role: str, ancestry: list[Any]) -> list[dict[str, str]]:
@@ -539,19 +507,26 @@ def candidate_contact(full_name: str, email: str | None) -> list[dict[str, str]]
     return [{"role": "candidate", "name": full_name, "email": email}] if email else []
 
 
-def resolve_recipients(roles: list[str], inst: Any, ancestry: list[Any]) -> tuple[list[dict[str, str]], list[str]]:
-    """Each role's contacts from the nearest organisation that lists them; ``candidate`` is the person."""
+def collect_recipients(
+    roles: Iterable[str], full_name: str, email: str | None, contacts: Callable[[str], list[dict[str, str]]]
+) -> tuple[list[dict[str, str]], list[str]]:
+    """Each role's people (``candidate`` is the person, the other roles come from ``contacts``), and the roles
+    nobody could be found for."""
     found: list[dict[str, str]] = []
     missing: list[str] = []
     for role in roles:
-        if role == "candidate":
-            people = candidate_contact(inst.candidate.full_name, inst.candidate.email)
-        else:
-            people = role_contacts(role, ancestry)
+        people = candidate_contact(full_name, email) if role == "candidate" else contacts(role)
         if not people:
             missing.append(role)
         found += people
     return found, missing
+
+
+def resolve_recipients(roles: list[str], inst: Any, ancestry: list[Any]) -> tuple[list[dict[str, str]], list[str]]:
+    """The recipients of a reminder about ``inst``, from its organisation ``ancestry`` (nearest first)."""
+    return collect_recipients(
+        roles, inst.candidate.full_name, inst.candidate.email, lambda role: role_contacts(role, ancestry)
+    )
 
 
 def _local_date(instant: datetime, zone: ZoneInfo) -> date:

@@ -10,77 +10,22 @@ on the configured port: delivery fails with ConnectionRefusedError and is record
 
 from __future__ import annotations
 
-import json
-import shutil
 import socket
-import subprocess
-import sys
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from clitools import Run, as_json
 
 from admission_flow.flow import AdmissionFlow, DocumentRecord
 from admission_flow.scenario import add_sample_orgs, drive
 from admission_flow.settings import Settings
 from admission_flow.testing import ManualClock
 
-ROOT = Path(__file__).resolve().parents[2]
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CELL = "bithu.ks-anmy-ap1@example.vn"
 OFFICE = "bantochuc.ks@example.vn"
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def closed_port() -> int:
-    """A local TCP port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "workflows", tmp_path / "workflows")
-    (tmp_path / "config").mkdir()
-    shutil.copy(ROOT / "config" / "calendar-vn.toml", tmp_path / "config" / "calendar-vn.toml")
-    return tmp_path
-
-
-@pytest.fixture
-def cli(workdir: Path) -> Run:
-    smtp_port = str(closed_port())
-
-    def run(*args: str, expect: int = 0, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "admission_flow", "--database-url", f"sqlite:///{workdir / 'cli.db'}", *args],
-            cwd=workdir,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-            env={
-                "PATH": "/usr/bin:/bin",
-                "COLUMNS": "200",
-                "ADMISSION_FLOW_SMTP_HOST": "127.0.0.1",
-                "ADMISSION_FLOW_SMTP_PORT": smtp_port,
-                "ADMISSION_FLOW_SMTP_TIMEOUT_SECONDS": "5",
-            }
-            | (env or {}),
-        )
-        assert done.returncode == expect, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
-        return done
-
-    return run
-
-
-def as_json(done: subprocess.CompletedProcess[str]) -> Any:
-    return json.loads(done.stdout)
 
 
 def local(day: date, hour: int = 0, minute: int = 0) -> datetime:

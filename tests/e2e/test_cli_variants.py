@@ -3,17 +3,9 @@
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
-
 import pytest
+from clitools import Run, as_json
 
-ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(
     [
         "enterprise_workers@2025",
@@ -27,36 +19,6 @@ SHIPPED = sorted(
     ]
 )
 MIGRATE = ("migrate", "--from", "standard@2021", "--to", "standard@2025")
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "workflows", tmp_path / "workflows")
-    return tmp_path
-
-
-@pytest.fixture
-def cli(workdir: Path) -> Run:
-    def run(*args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "admission_flow", "--database-url", f"sqlite:///{workdir / 'cli.db'}", *args],
-            cwd=workdir,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-            env={"PATH": "/usr/bin:/bin", "COLUMNS": "200"},
-        )
-        assert done.returncode == expect, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
-        return done
-
-    return run
-
-
-def as_json(done: subprocess.CompletedProcess[str]) -> Any:
-    return json.loads(done.stdout)
 
 
 def test_validate_lists_all_eight_shipped_workflows(cli: Run) -> None:

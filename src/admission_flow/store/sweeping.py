@@ -48,9 +48,6 @@ class Claimed(NamedTuple):
     org_id: str
 
 
-# Re-read after an automatic event changed the instance mid-batch (the later rows of the batch see it).
-CURRENT_FIELDS = Claimed._fields[7:]
-
 _INSTANCE_PART = (
     instances.c.state.label("current_state"),
     instances.c.state_epoch.label("current_epoch"),
@@ -71,6 +68,11 @@ _TIMER_PART = (
     timers.c.rung,
     timers.c.due_on,
 )
+
+
+# Re-read after an automatic event changed the instance mid-batch (the later rows of the batch see it).
+CURRENT_FIELDS = tuple(c.name for c in _INSTANCE_PART)
+assert Claimed._fields == tuple(c.name for c in _TIMER_PART) + CURRENT_FIELDS, "Claimed must follow the SELECT"
 
 
 def claim_statement(dialect: Dialect) -> Any:
