@@ -38,6 +38,14 @@ def open_flow(url: str, clock: ManualClock | None = None, workflows_dir: Path = 
     return AdmissionFlow(Settings(database_url=url, workflows_dir=workflows_dir), clock=clock)
 
 
+def migrated_flow(url: str, clock: ManualClock, workflows_dir: Path = WORKFLOWS) -> AdmissionFlow:
+    """``open_flow``, with the tables created or upgraded (tests import this, never ``conftest``, whose module name
+    every test layer's conftest.py shares)."""
+    flow = open_flow(url, clock, workflows_dir)
+    flow.upgrade_database()
+    return flow
+
+
 def fields_of(record: object, expected: dict[str, Any]) -> dict[str, Any]:
     """The attributes of ``record`` named in ``expected``, to compare records that may gain fields later."""
     return {name: getattr(record, name) for name in expected}

@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 import pytest
-from helpers import INSTANCES, snapshot
+from helpers import INSTANCES, migrated_flow, snapshot
 from sqlalchemy import select
 
 from admission_flow.dates import add_months
@@ -25,7 +25,6 @@ from admission_flow.scenario import add_sample_orgs, drive
 from admission_flow.store import timers as t
 from admission_flow.store.schema import Timer, table
 from admission_flow.testing import ManualClock
-from conftest import make_flow
 
 TIMERS = table(Timer)
 START = date(2025, 1, 1)  # drive() from here: certificate 2025-02-11, dossier complete 2025-04-19
@@ -47,7 +46,7 @@ UNIT_ORGS: list[dict[str, Any]] = [
 @pytest.fixture
 def orgs(database_url: str, clock: ManualClock) -> Iterator[AdmissionFlow]:
     """The shipped workflows/ folder, the sample organisation tree and an army unit with its cell."""
-    flow = make_flow(database_url, clock)
+    flow = migrated_flow(database_url, clock)
     add_sample_orgs(flow)
     for org in UNIT_ORGS:
         flow.add_org(**org)

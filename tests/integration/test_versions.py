@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from helpers import INSTANCES, event_rows, rows_per_table, snapshot
+from helpers import INSTANCES, WORKFLOWS, event_rows, migrated_flow, rows_per_table, snapshot
 from sqlalchemy import select
 
 from admission_flow.errors import InvalidInput, NotFound, TransitionRefused, WorkflowChanged
@@ -29,7 +29,6 @@ from admission_flow.scenario import add_sample_orgs, drive
 from admission_flow.store import timers as t
 from admission_flow.store.schema import Outbox, Timer, table
 from admission_flow.testing import ManualClock
-from conftest import WORKFLOWS, make_flow
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 TIMERS, OUTBOX = table(Timer), table(Outbox)
@@ -83,7 +82,7 @@ def open_flows(database_url: str, clock: ManualClock) -> Iterator[Callable[[Path
     opened: list[AdmissionFlow] = []
 
     def open_on(folder: Path) -> AdmissionFlow:
-        flow = make_flow(database_url, clock, folder)
+        flow = migrated_flow(database_url, clock, folder)
         opened.append(flow)
         return flow
 
