@@ -29,15 +29,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import holidays
 
-from admission_flow.dates import add_months
+from admission_flow.dates import Duration, add_months
 from admission_flow.errors import ConfigurationError
-
-if TYPE_CHECKING:
-    from admission_flow.workflow.spec import Duration
 
 DEFAULT_CALENDAR_PATH = Path("config/calendar-vn.toml")
 COUNTRY = "VN"

@@ -1,4 +1,7 @@
-"""Calendar arithmetic on paper dates (plain ``date``): completed months and month addition.
+"""Paper dates and lengths of time: ``Duration``, the built-in date names, completed months and month addition.
+
+A building block: it imports nothing from the package. The workflow language (:mod:`admission_flow.workflow.spec`)
+uses ``Duration`` in its models and re-exports it; guards and the working-day calendar take it from here.
 
 Conventions (documented in docs/workflow-language.md):
 
@@ -12,6 +15,45 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+BUILTIN_DATES = ("occurred_on", "birth_date")
+DURATION_UNITS = ("days", "weeks", "months", "working_days")
+
+
+class Duration(BaseModel):
+    """A length of time. Exactly one unit is given.
+
+    ``months`` are calendar months (same day of month, clamped to the month's end); ``working_days`` skip
+    Saturdays, Sundays, Vietnamese public holidays and configured days off (the start day is not counted).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    days: int | None = Field(default=None, ge=0)
+    weeks: int | None = Field(default=None, ge=0)
+    months: int | None = Field(default=None, ge=0)
+    working_days: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> Duration:
+        given = [k for k in DURATION_UNITS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(DURATION_UNITS)}")
+        return self
+
+    @property
+    def unit(self) -> str:
+        return next(k for k in DURATION_UNITS if getattr(self, k) is not None)
+
+    @property
+    def amount(self) -> int:
+        value: int = getattr(self, self.unit)
+        return value
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit.replace('_', ' ')}"
 
 
 def add_months(start: date, months: int) -> date:

@@ -15,8 +15,8 @@ from admission_flow.calendar import (
     load_calendar,
     shift,
 )
+from admission_flow.dates import Duration
 from admission_flow.errors import ConfigurationError
-from admission_flow.workflow.spec import Duration
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "config" / "calendar-vn.toml"

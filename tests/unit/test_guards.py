@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from admission_flow.dates import Duration
 from admission_flow.errors import Reason
 from admission_flow.guards import (
     CandidateFacts,
@@ -21,7 +22,6 @@ from admission_flow.guards import (
     Votes,
     default_registry,
 )
-from admission_flow.workflow.spec import Duration
 
 REGISTRY = default_registry()
 DECLARED: dict[str, list[str]] = {

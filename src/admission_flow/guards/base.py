@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
 
+from admission_flow.dates import BUILTIN_DATES, Duration
 from admission_flow.errors import Reason
 
 if TYPE_CHECKING:
     from admission_flow.calendar import WorkingCalendar
-from admission_flow.workflow.spec import BUILTIN_DATES, Duration
 
 # Education levels, lowest first. Candidates store one of these names.
 EDUCATION_LEVELS: tuple[str, ...] = (

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from admission_flow.dates import add_months, completed_months
+from admission_flow.dates import Duration, add_months, completed_months
 from admission_flow.errors import Reason
 from admission_flow.guards.base import (
     EDUCATION_LEVELS,
@@ -31,7 +31,6 @@ from admission_flow.guards.base import (
     GuardRegistry,
     reason,
 )
-from admission_flow.workflow.spec import Duration
 
 __all__ = [
     "AgeParams",

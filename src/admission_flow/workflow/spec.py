@@ -12,10 +12,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from admission_flow.dates import BUILTIN_DATES as BUILTIN_DATES
+from admission_flow.dates import DURATION_UNITS as DURATION_UNITS
+from admission_flow.dates import Duration as Duration
+
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN, description="snake_case identifier")]
 ANY_STATE = "*"
-BUILTIN_DATES = ("occurred_on", "birth_date")
 
 
 class Strict(BaseModel):
@@ -27,41 +30,6 @@ class Label(Strict):
 
     vi: str = Field(min_length=1)
     en: str = Field(min_length=1)
-
-
-class Duration(Strict):
-    """A length of time. Exactly one unit is given.
-
-    ``months`` are calendar months (same day of month, clamped to the month's end); ``working_days`` skip
-    Saturdays, Sundays, Vietnamese public holidays and configured days off (the start day is not counted).
-    """
-
-    days: int | None = Field(default=None, ge=0)
-    weeks: int | None = Field(default=None, ge=0)
-    months: int | None = Field(default=None, ge=0)
-    working_days: int | None = Field(default=None, ge=0)
-
-    @model_validator(mode="after")
-    def _one_unit(self) -> Duration:
-        given = [k for k in DURATION_UNITS if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(f"give exactly one of {', '.join(DURATION_UNITS)}")
-        return self
-
-    @property
-    def unit(self) -> str:
-        return next(k for k in DURATION_UNITS if getattr(self, k) is not None)
-
-    @property
-    def amount(self) -> int:
-        value: int = getattr(self, self.unit)
-        return value
-
-    def __str__(self) -> str:
-        return f"{self.amount} {self.unit.replace('_', ' ')}"
-
-
-DURATION_UNITS = ("days", "weeks", "months", "working_days")
 
 
 class Rung(Strict):
