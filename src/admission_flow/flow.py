@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
@@ -14,55 +13,35 @@ from pydantic import ValidationError
 
 from admission_flow.calendar import WorkingCalendar, load_calendar
 from admission_flow.clock import Clock, SystemClock
-from admission_flow.errors import ConfigurationError, InvalidInput
-from admission_flow.guards import GuardParams, GuardRegistry, NoParams, default_registry
-from admission_flow.guards.base import DocumentRecord, GuardCheck, P, Votes
-from admission_flow.model import (
+from admission_flow.domain.inputs import EventInput, NewCandidate, NewOrg, check_lengths, json_safe, validated
+from admission_flow.domain.records import (
     CandidateRecord,
-    EventInput,
+    DeadlineRecord,
+    DeliveryReport,
     EventRecord,
     FireResult,
-    NewCandidate,
-    NewOrg,
     Option,
     OrgRecord,
+    OutboxRecord,
+    ReminderRecord,
+    SweepReport,
 )
+from admission_flow.domain.values import DocumentRecord, Votes
+from admission_flow.errors import ConfigurationError
+from admission_flow.guards import GuardParams, GuardRegistry, NoParams, default_registry
+from admission_flow.guards.base import GuardCheck, P
 from admission_flow.notify import Notifier
 from admission_flow.notify.render import Renderer
 from admission_flow.notify.smtp import SmtpNotifier
-from admission_flow.reports import DeadlineRecord, OutboxRecord, ReminderRecord, TimeReports
+from admission_flow.reports import TimeReports
 from admission_flow.service import AdmissionService
 from admission_flow.settings import Settings, load_settings
 from admission_flow.store.engine import build_engine
 from admission_flow.store.repository import InstanceRow, Store, Tx
-from admission_flow.timekeeper import DeliveryReport, Policy, SweepReport, Timekeeper
+from admission_flow.timekeeper import Policy, Timekeeper
 from admission_flow.workflow.catalog import Catalog
 
 log = logging.getLogger("admission_flow")
-
-
-def json_safe(values: dict[str, Any], what: str) -> dict[str, Any]:
-    """Dates become ISO text; anything else that JSON cannot hold is invalid input (never a database error)."""
-
-    def convert(value: Any) -> Any:
-        if isinstance(value, date | datetime):
-            return value.isoformat()
-        raise TypeError(type(value).__name__)
-
-    try:
-        return dict(json.loads(json.dumps(values, default=convert, ensure_ascii=False)))
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput(
-            f"{what} must hold text, numbers, true/false, lists, mappings or dates (got {exc})"
-        ) from None
-
-
-def _validated(model: type[NewOrg] | type[NewCandidate], values: Mapping[str, Any]) -> Any:
-    try:
-        return model.model_validate(dict(values))
-    except ValidationError as exc:
-        details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in exc.errors())
-        raise InvalidInput(details) from None
 
 
 class AdmissionFlow:
@@ -195,7 +174,7 @@ class AdmissionFlow:
     # ---------------------------------------------------------------- organisations and candidates
 
     def add_org(self, **values: Any) -> OrgRecord:
-        return self.service.add_org(_validated(NewOrg, values))
+        return self.service.add_org(validated(NewOrg, values))
 
     def orgs(self) -> list[OrgRecord]:
         return self.service.list_orgs()
@@ -207,7 +186,7 @@ class AdmissionFlow:
         """
         if "attributes" in values:
             values["attributes"] = json_safe(dict(values["attributes"] or {}), "attributes")
-        candidate = _validated(NewCandidate, values)
+        candidate = validated(NewCandidate, values)
         return self.service.enroll(candidate, workflow or self.settings.default_workflow, on=on)
 
     def candidate(self, candidate_id: str) -> CandidateRecord:
@@ -234,13 +213,7 @@ class AdmissionFlow:
         acting_org: str | None = None,
     ) -> FireResult:
         """Apply ``trigger`` in one transaction, or raise ``TransitionRefused`` with every reason."""
-        for name, value, limit in (
-            ("actor", actor, 200),
-            ("role", role, 64),
-            ("idempotency_key", idempotency_key, 200),
-        ):
-            if value is not None and len(value) > limit:
-                raise InvalidInput(f"{name} is longer than {limit} characters")
+        check_lengths(actor, role, idempotency_key)
         event = EventInput(
             occurred_on=on,
             actor=actor,

@@ -19,8 +19,9 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
+from admission_flow.domain.values import reason
 from admission_flow.errors import Reason
-from admission_flow.guards.base import GuardContext, GuardDef, GuardParams, GuardRegistry, reason
+from admission_flow.guards.base import GuardContext, GuardDef, GuardParams, GuardRegistry
 from admission_flow.workflow.checks import expand_sources, guard_params_context
 from admission_flow.workflow.spec import GuardCall, TransitionSpec, WorkflowSpec
 

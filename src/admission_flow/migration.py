@@ -11,13 +11,12 @@ only when its deadline moved (the report lists those).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from admission_flow.domain.records import MigrationItem
 from admission_flow.errors import ConcurrentUpdate, InvalidInput
 from admission_flow.machine import CompiledWorkflow
-from admission_flow.model import Record
 from admission_flow.service import anchor_dates
 from admission_flow.store import timers as t
 from admission_flow.store.repository import InstanceRow, Tx
@@ -28,29 +27,6 @@ if TYPE_CHECKING:
     from admission_flow.flow import AdmissionFlow
 
 MIGRATE_TRIGGER = "migrate_workflow"
-
-
-@dataclass(frozen=True)
-class MigrationItem(Record):
-    candidate_id: str
-    full_name: str
-    org_id: str
-    from_state: str
-    to_state: str | None
-    reason: str | None  # why it cannot be mapped
-    deadlines_moved: list[dict[str, str]] = field(default_factory=list)
-    deadlines_added: list[str] = field(default_factory=list)
-    deadlines_removed: list[str] = field(default_factory=list)
-    reminders_cancelled: list[str] = field(default_factory=list)
-    reminders_scheduled: list[str] = field(default_factory=list)
-    reminders_skipped: list[str] = field(default_factory=list)
-    reminders_resent: list[str] = field(default_factory=list)
-    timers_carried: list[str] = field(default_factory=list)  # pending, same moment under the new version
-    deadlines_satisfied: list[str] = field(default_factory=list)  # met by their done_by event: not brought back
-
-    @property
-    def mappable(self) -> bool:
-        return self.to_state is not None
 
 
 def migration_spec(old: CompiledWorkflow, new: CompiledWorkflow) -> MigrationSpec:

@@ -2,64 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from admission_flow.domain.records import DeadlineRecord, OutboxRecord, ReminderRecord
 from admission_flow.errors import ConfigurationError, NotFound
-from admission_flow.model import Record
 from admission_flow.service import _subtree
 from admission_flow.store import timers as t
 from admission_flow.timekeeper import resolve_recipients
 
 if TYPE_CHECKING:
     from admission_flow.flow import AdmissionFlow
-
-
-@dataclass(frozen=True)
-class DeadlineRecord(Record):
-    candidate_id: str
-    full_name: str
-    org_id: str
-    state: str
-    deadline: str
-    label: dict[str, str]
-    due_on: date
-    due_at: datetime
-    days_left: int
-    overdue: bool
-    extended_by: int
-    status: str
-    outcome: str | None
-
-
-@dataclass(frozen=True)
-class ReminderRecord(Record):
-    fire_at: datetime
-    candidate_id: str
-    full_name: str
-    deadline: str
-    due_on: date
-    kind: str
-    template: str | None
-    action: str
-    recipients: list[dict[str, str]]
-    missing_roles: list[str]
-
-
-@dataclass(frozen=True)
-class OutboxRecord(Record):
-    id: int
-    status: str
-    template: str
-    subject: str
-    recipients: list[dict[str, Any]]
-    attempts: int
-    last_error: str | None
-    message_id: str
-    created_at: datetime
-    next_attempt_at: datetime
-    sent_at: datetime | None
 
 
 class TimeReports:

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from admission_flow.guards.base import DocumentRecord, Votes
+from admission_flow.domain.values import DocumentRecord, Votes
 
 if TYPE_CHECKING:
+    from admission_flow.domain.records import CandidateRecord
     from admission_flow.flow import AdmissionFlow
-    from admission_flow.model import CandidateRecord
 
 SAMPLE_ORGS: list[dict[str, Any]] = [
     {"id": "st", "name": "Tỉnh ủy Sóc Trăng", "kind": "province", "attributes": {"authority": ["consent"]}},

@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 
 from admission_flow.calendar import WorkingCalendar, shift
 from admission_flow.clock import Clock
+from admission_flow.domain.inputs import EventInput, NewCandidate, NewOrg
+from admission_flow.domain.records import CandidateRecord, EventRecord, FireResult, Option, OrgRecord, reasons_as_dicts
+from admission_flow.domain.values import DocumentRecord, reason
 from admission_flow.effects import (
     ancestry_loader,
     corrections,
@@ -29,19 +32,7 @@ from admission_flow.errors import (
     TransitionRefused,
     WorkflowChanged,
 )
-from admission_flow.guards.base import DocumentRecord, reason
 from admission_flow.machine import CompiledWorkflow, Plan
-from admission_flow.model import (
-    CandidateRecord,
-    EventInput,
-    EventRecord,
-    FireResult,
-    NewCandidate,
-    NewOrg,
-    Option,
-    OrgRecord,
-    reasons_as_dicts,
-)
 from admission_flow.store.repository import DuplicateKey, InstanceRow, Store, Tx, as_date
 from admission_flow.views import candidate_record, event_record, org_record
 from admission_flow.workflow.catalog import Catalog

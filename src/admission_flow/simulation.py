@@ -11,23 +11,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from admission_flow.domain.records import TimelineEntry
+from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.errors import InvalidInput
-from admission_flow.guards.base import DocumentRecord, Votes
 from admission_flow.machine import CompiledWorkflow, Route
-from admission_flow.model import Record
 from admission_flow.scenario import HAPPY_PATH, POWER_OF, SAMPLE_ORGS, competent_org_for, sample_contacts
 from admission_flow.settings import Settings
 from admission_flow.testing import ManualClock
-
-
-@dataclass(frozen=True)
-class TimelineEntry(Record):
-    at: datetime
-    on: date
-    kind: str  # event | automatic | message
-    what: str
-    state: str
-    detail: str
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,16 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from json.encoder import encode_basestring_ascii as _str  # a str as a JSON string literal (json.dumps' own)
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from admission_flow.clock import Clock
+from admission_flow.domain.recipients import collect_recipients, role_contacts
+from admission_flow.domain.records import DeliveryReport, SweepReport
 from admission_flow.errors import ConfigurationError, NotFound, TransitionRefused, WorkflowChanged
 from admission_flow.machine import CompiledWorkflow
 from admission_flow.notify import DeliveryError, Notifier, OutgoingMail
@@ -36,25 +38,6 @@ if TYPE_CHECKING:
 
 SWEEP_LEASE = "sweeper"
 AutoFire = Callable[[Tx, InstanceRow, str, date, str], int]
-
-
-@dataclass
-class SweepReport:
-    claimed: int = 0
-    messages: int = 0
-    fired: int = 0
-    failed: int = 0
-    stale: int = 0
-    batches: int = 0
-    lease_held_elsewhere: bool = False
-
-
-@dataclass
-class DeliveryReport:
-    sent: int = 0
-    retried: int = 0
-    dead: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -495,31 +478,6 @@ class _Audience:
 
     context_head: str  # the shared context and the organisation, as JSON without the closing brace
     recipients: _Recipients | None  # None when the candidate is among them (then computed per row)
-
-
-def role_contacts(role: str, ancestry: list[Any]) -> list[dict[str, str]]:
-    """A role's contacts, from the nearest organisation (itself, then its ancestors) that lists them."""
-    people: list[dict[str, str]] = next((org.contacts[role] for org in ancestry if (org.contacts or {}).get(role)), [])
-    return [{"role": role, "name": p["name"], "email": p["email"]} for p in people]
-
-
-def candidate_contact(full_name: str, email: str | None) -> list[dict[str, str]]:
-    return [{"role": "candidate", "name": full_name, "email": email}] if email else []
-
-
-def collect_recipients(
-    roles: Iterable[str], full_name: str, email: str | None, contacts: Callable[[str], list[dict[str, str]]]
-) -> tuple[list[dict[str, str]], list[str]]:
-    """Each role's people (``candidate`` is the person, the other roles come from ``contacts``), and the roles
-    nobody could be found for."""
-    found: list[dict[str, str]] = []
-    missing: list[str] = []
-    for role in roles:
-        people = candidate_contact(full_name, email) if role == "candidate" else contacts(role)
-        if not people:
-            missing.append(role)
-        found += people
-    return found, missing
 
 
 def resolve_recipients(roles: list[str], inst: Any, ancestry: list[Any]) -> tuple[list[dict[str, str]], list[str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from admission_flow.model import CandidateRecord, EventRecord, OrgRecord
+from admission_flow.domain.records import CandidateRecord, EventRecord, OrgRecord
 from admission_flow.store.repository import InstanceRow
 
 

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from clitools import Run, as_json
 
-from admission_flow.flow import AdmissionFlow, DocumentRecord
+from admission_flow.domain.values import DocumentRecord
+from admission_flow.flow import AdmissionFlow
 from admission_flow.scenario import add_sample_orgs, drive
 from admission_flow.settings import Settings
 from admission_flow.testing import ManualClock

@@ -16,9 +16,9 @@ import pytest
 from smtp_servers import ALWAYS, NO_SUCH_USER, SENDER, TRY_LATER, Refusals, SmtpServer
 from sqlalchemy import select
 
-from admission_flow.flow import AdmissionFlow, DocumentRecord
-from admission_flow.model import CandidateRecord
-from admission_flow.reports import OutboxRecord, ReminderRecord
+from admission_flow.domain.records import CandidateRecord, OutboxRecord, ReminderRecord
+from admission_flow.domain.values import DocumentRecord
+from admission_flow.flow import AdmissionFlow
 from admission_flow.scenario import SAMPLE_ORGS, add_sample_orgs, drive, sample_contacts
 from admission_flow.store.timers import outbox as OUTBOX
 from admission_flow.testing import ManualClock

@@ -15,9 +15,10 @@ import pytest
 from helpers import WORKFLOW, count_events, document_rows, event_rows, fields_of, instance_row, open_flow
 from sqlalchemy import select
 
+from admission_flow.domain.records import OrgRecord
+from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.errors import AlreadyExists, InvalidInput, NotFound, StoreError
-from admission_flow.flow import AdmissionFlow, DocumentRecord, Votes
-from admission_flow.model import OrgRecord
+from admission_flow.flow import AdmissionFlow
 from admission_flow.scenario import SAMPLE_ORGS, add_sample_orgs
 from admission_flow.settings import Settings
 from admission_flow.store.schema import Candidate, Org

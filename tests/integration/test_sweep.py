@@ -19,8 +19,9 @@ import pytest
 from helpers import INSTANCES, open_flow, snapshot
 from sqlalchemy import func, insert, select, text
 
+from admission_flow.domain.values import DocumentRecord
 from admission_flow.errors import TransitionRefused
-from admission_flow.flow import AdmissionFlow, DocumentRecord
+from admission_flow.flow import AdmissionFlow
 from admission_flow.notify import OutgoingMail
 from admission_flow.scenario import add_sample_orgs, drive
 from admission_flow.settings import Settings

@@ -18,9 +18,10 @@ from helpers import INSTANCES, migrated_flow, snapshot
 from sqlalchemy import select
 
 from admission_flow.dates import add_months
+from admission_flow.domain.records import CandidateRecord, FireResult
+from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.errors import TransitionRefused
-from admission_flow.flow import AdmissionFlow, DocumentRecord, Votes
-from admission_flow.model import CandidateRecord, FireResult
+from admission_flow.flow import AdmissionFlow
 from admission_flow.scenario import add_sample_orgs, drive
 from admission_flow.store import timers as t
 from admission_flow.store.schema import Timer, table

@@ -32,8 +32,8 @@ from smtp_servers import (
 )
 from sqlalchemy import Connection, String, cast, func, insert, literal, select, true
 
+from admission_flow.domain.records import CandidateRecord
 from admission_flow.flow import AdmissionFlow
-from admission_flow.model import CandidateRecord
 from admission_flow.notify import DeliveryError, OutgoingMail
 from admission_flow.scenario import add_sample_orgs, drive
 from admission_flow.settings import Settings

@@ -11,17 +11,9 @@ import pytest
 from pydantic import ValidationError
 
 from admission_flow.dates import Duration
+from admission_flow.domain.values import CandidateFacts, DocumentRecord, OrgFacts, Votes
 from admission_flow.errors import Reason
-from admission_flow.guards import (
-    CandidateFacts,
-    DocumentRecord,
-    GuardContext,
-    GuardDef,
-    GuardParams,
-    OrgFacts,
-    Votes,
-    default_registry,
-)
+from admission_flow.guards import GuardContext, GuardDef, GuardParams, default_registry
 
 REGISTRY = default_registry()
 DECLARED: dict[str, list[str]] = {

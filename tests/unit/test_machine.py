@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from admission_flow.domain.values import CandidateFacts, DocumentRecord, OrgFacts
 from admission_flow.errors import Reason
-from admission_flow.guards import CandidateFacts, DocumentRecord, GuardContext, OrgFacts, default_registry
+from admission_flow.guards import GuardContext, default_registry
 from admission_flow.machine import CompiledWorkflow, Plan
 from admission_flow.workflow.catalog import Catalog
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from admission_flow.cli import parse, render
+from admission_flow.domain.inputs import ORG_KINDS
 from admission_flow.errors import AdmissionFlowError, ConfigurationError, Problem, WorkflowDefinitionError
-from admission_flow.model import ORG_KINDS
 
 if TYPE_CHECKING:
     from admission_flow.flow import AdmissionFlow

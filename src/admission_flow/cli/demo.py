@@ -16,9 +16,9 @@ from rich.panel import Panel
 from rich.table import Table
 
 from admission_flow.cli import render
+from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.errors import TransitionRefused
 from admission_flow.flow import AdmissionFlow
-from admission_flow.guards.base import DocumentRecord, Votes
 from admission_flow.scenario import add_sample_orgs, drive
 
 

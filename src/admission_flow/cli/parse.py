@@ -6,8 +6,8 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.errors import InvalidInput
-from admission_flow.guards.base import DocumentRecord, Votes
 
 
 def parse_date(text: str) -> date:

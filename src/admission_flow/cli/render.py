@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from admission_flow.domain.records import CandidateRecord, EventRecord, FireResult, Option, OrgRecord
 from admission_flow.errors import AdmissionFlowError, TransitionRefused, WorkflowDefinitionError
-from admission_flow.model import CandidateRecord, EventRecord, FireResult, Option, OrgRecord
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+from admission_flow.domain.values import EDUCATION_LEVELS, CandidateFacts, DocumentRecord, OrgFacts, Votes, reason
 from admission_flow.guards.base import (
-    EDUCATION_LEVELS,
-    CandidateFacts,
     DateRef,
-    DocumentRecord,
     DocumentRef,
     FlagRef,
     GuardContext,
@@ -14,9 +12,6 @@ from admission_flow.guards.base import (
     GuardParams,
     GuardRegistry,
     NoParams,
-    OrgFacts,
-    Votes,
-    reason,
 )
 from admission_flow.guards.builtin import register_builtin_guards
 

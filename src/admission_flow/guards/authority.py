@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
+from admission_flow.domain.values import OrgFacts, reason
 from admission_flow.errors import Reason
-from admission_flow.guards.base import GuardContext, GuardParams, GuardRegistry, OrgFacts, reason
+from admission_flow.guards.base import GuardContext, GuardParams, GuardRegistry
 
 Power = Literal["admission", "recognition", "consent"]
 POWER_VI = {"admission": "quyết định kết nạp", "recognition": "quyết định công nhận", "consent": "đồng ý bằng văn bản"}

@@ -18,19 +18,9 @@ from typing import Any
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from admission_flow.dates import Duration, add_months, completed_months
+from admission_flow.domain.values import EDUCATION_LEVELS, CandidateFacts, DocumentRecord, reason
 from admission_flow.errors import Reason
-from admission_flow.guards.base import (
-    EDUCATION_LEVELS,
-    CandidateFacts,
-    DateRef,
-    DocumentRecord,
-    DocumentRef,
-    FlagRef,
-    GuardContext,
-    GuardParams,
-    GuardRegistry,
-    reason,
-)
+from admission_flow.guards.base import DateRef, DocumentRef, FlagRef, GuardContext, GuardParams, GuardRegistry
 
 __all__ = [
     "AgeParams",

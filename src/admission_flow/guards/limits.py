@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pydantic import ConfigDict, Field
 
 from admission_flow.dates import Duration
+from admission_flow.domain.values import reason
 from admission_flow.errors import Reason
-from admission_flow.guards.base import DateRef, FlagRef, GuardContext, GuardParams, GuardRegistry, reason
+from admission_flow.guards.base import DateRef, FlagRef, GuardContext, GuardParams, GuardRegistry
 
 
 class DateWithinParams(GuardParams):

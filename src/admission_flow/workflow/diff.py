@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from admission_flow.model import Record
+from admission_flow.domain.records import Record
 from admission_flow.workflow.spec import WorkflowSpec
 
 SECTIONS = ("roles", "documents", "dates", "flags", "states", "transitions")

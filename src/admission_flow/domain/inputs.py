@@ -1,0 +1,144 @@
+"""What goes in: validated inputs of the use cases, and the checks that turn a caller's values into them.
+
+Values a caller passes are checked here before anything reaches the store: pydantic models for organisations
+and candidates, length limits and JSON-safety for an event's free text and data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
+
+from admission_flow.domain.values import EDUCATION_LEVELS, DocumentRecord, Votes
+from admission_flow.errors import InvalidInput
+
+OrgKind = Literal[
+    "central",
+    "province",
+    "superior_committee",
+    "commune_committee",
+    "grassroots_committee",
+    "partial_committee",
+    "grassroots_cell",
+    "cell",
+]
+ORG_KINDS: tuple[str, ...] = OrgKind.__args__  # type: ignore[attr-defined]
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(min_length=1)
+    email: EmailStr
+
+
+class NewOrg(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    kind: OrgKind
+    parent_id: str | None = None
+    has_youth_union: bool = False
+    has_trade_union: bool = False
+    contacts: dict[str, list[Contact]] = Field(default_factory=dict, description="role → people to notify")
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class NewCandidate(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=ID_PATTERN)
+    full_name: str = Field(min_length=1, max_length=200)
+    org_id: str
+    birth_date: date | None = None
+    sex: Literal["male", "female"] | None = None
+    ethnicity: str | None = Field(default=None, max_length=64)
+    religion: str | None = Field(default=None, max_length=64)
+    education: str | None = None
+    remote_area: bool = False
+    occupation: str | None = Field(default=None, max_length=64)
+    youth_union_member: bool = False
+    trade_union_member: bool = False
+    email: EmailStr | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("education")
+    @classmethod
+    def _known_level(cls, value: str | None) -> str | None:
+        if value is not None and value not in EDUCATION_LEVELS:
+            raise ValueError(f"unknown education level {value!r}; one of: {', '.join(EDUCATION_LEVELS)}")
+        return value
+
+
+@dataclass(frozen=True)
+class EventInput:
+    """Everything a fire carries besides the trigger."""
+
+    occurred_on: date | None = None
+    actor: str = "system"
+    role: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    documents: tuple[DocumentRecord, ...] = ()
+    votes: Votes | None = None
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+    acting_org: str | None = None
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+# The longest text an event's columns hold: longer values are invalid input, never a database error.
+FIELD_LIMITS = {"actor": 200, "role": 64, "idempotency_key": 200}
+
+
+def validated(model: type[Model], values: Mapping[str, Any]) -> Model:
+    """``model`` built from ``values``, or ``InvalidInput`` listing every field that is wrong."""
+    try:
+        return model.model_validate(dict(values))
+    except ValidationError as exc:
+        details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in exc.errors())
+        raise InvalidInput(details) from None
+
+
+def json_safe(values: dict[str, Any], what: str) -> dict[str, Any]:
+    """Dates become ISO text; anything else that JSON cannot hold is invalid input (never a database error)."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, date | datetime):
+            return value.isoformat()
+        raise TypeError(type(value).__name__)
+
+    try:
+        return dict(json.loads(json.dumps(values, default=convert, ensure_ascii=False)))
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(
+            f"{what} must hold text, numbers, true/false, lists, mappings or dates (got {exc})"
+        ) from None
+
+
+def check_lengths(actor: str | None, role: str | None, idempotency_key: str | None) -> None:
+    """``InvalidInput`` when an event's actor, role or idempotency key is longer than its column."""
+    for name, value in (("actor", actor), ("role", role), ("idempotency_key", idempotency_key)):
+        limit = FIELD_LIMITS[name]
+        if value is not None and len(value) > limit:
+            raise InvalidInput(f"{name} is longer than {limit} characters")
+
+
+__all__ = [
+    "ID_PATTERN",
+    "ORG_KINDS",
+    "Contact",
+    "EventInput",
+    "NewCandidate",
+    "NewOrg",
+    "OrgKind",
+    "check_lengths",
+    "json_safe",
+    "validated",
+]
