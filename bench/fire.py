@@ -397,8 +397,8 @@ BREAKDOWN: Breakdown = (
     ("  Tx.load_instance (joined SELECT + InstanceRow)", "admission_flow/store/repository.py", "load_instance"),
     ("  AdmissionService.apply_event (all below)", "admission_flow/service.py", "apply_event"),
     ("    GuardContext building", "admission_flow/", "_context|guard_context"),
-    ("    CompiledWorkflow.plan (route, roles, guards)", "admission_flow/machine.py", "plan"),
-    ("    CompiledWorkflow.apply (transitions)", "admission_flow/machine.py", "apply"),
+    ("    CompiledWorkflow.plan (route, roles, guards)", "admission_flow/engine/machine.py", "plan"),
+    ("    CompiledWorkflow.apply (transitions)", "admission_flow/engine/machine.py", "apply"),
     (
         "    recorded dates, corrections, extensions",
         "admission_flow/",

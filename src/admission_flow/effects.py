@@ -11,9 +11,9 @@ from typing import Any
 from admission_flow.calendar import WorkingCalendar, shift
 from admission_flow.domain.inputs import EventInput
 from admission_flow.domain.values import CandidateFacts, DocumentRecord, OrgFacts, reason
+from admission_flow.engine.machine import CompiledWorkflow, Plan
 from admission_flow.errors import TransitionRefused
 from admission_flow.guards.base import GuardContext
-from admission_flow.machine import CompiledWorkflow, Plan
 from admission_flow.store.repository import InstanceRow, Tx, as_date
 
 

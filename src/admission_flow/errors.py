@@ -172,6 +172,14 @@ class IdempotencyConflict(OperationError):
         super().__init__(f"idempotency key {key!r} was already used for a different event")
 
 
+class MachineFault(OperationError):
+    """The state machine did not do what the engine planned: a defect in the package, never the caller's input."""
+
+    exit_code = 1
+    http_status = 500
+    code = "machine_fault"
+
+
 class StoreError(OperationError):
     """The database failed in a way the caller cannot fix by changing its input."""
 

@@ -27,6 +27,7 @@ from admission_flow.domain.records import (
     SweepReport,
 )
 from admission_flow.domain.values import DocumentRecord, Votes
+from admission_flow.engine.catalog import Catalog
 from admission_flow.errors import ConfigurationError
 from admission_flow.guards import GuardParams, GuardRegistry, NoParams, default_registry
 from admission_flow.guards.base import GuardCheck, P
@@ -39,7 +40,6 @@ from admission_flow.settings import Settings, load_settings
 from admission_flow.store.engine import build_engine
 from admission_flow.store.repository import InstanceRow, Store, Tx
 from admission_flow.timekeeper import Policy, Timekeeper
-from admission_flow.workflow.catalog import Catalog
 
 log = logging.getLogger("admission_flow")
 

@@ -15,8 +15,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from admission_flow.domain.records import MigrationItem
+from admission_flow.engine.machine import CompiledWorkflow
 from admission_flow.errors import ConcurrentUpdate, InvalidInput
-from admission_flow.machine import CompiledWorkflow
 from admission_flow.service import anchor_dates
 from admission_flow.store import timers as t
 from admission_flow.store.repository import InstanceRow, Tx

@@ -23,6 +23,8 @@ from admission_flow.effects import (
     merge_documents,
     transfer_destination,
 )
+from admission_flow.engine.catalog import Catalog
+from admission_flow.engine.machine import CompiledWorkflow, Plan
 from admission_flow.errors import (
     AlreadyExists,
     ConcurrentUpdate,
@@ -32,10 +34,8 @@ from admission_flow.errors import (
     TransitionRefused,
     WorkflowChanged,
 )
-from admission_flow.machine import CompiledWorkflow, Plan
 from admission_flow.store.repository import DuplicateKey, InstanceRow, Store, Tx, as_date
 from admission_flow.views import candidate_record, event_record, org_record
-from admission_flow.workflow.catalog import Catalog
 
 if TYPE_CHECKING:
     from admission_flow.timekeeper import Timekeeper

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 from admission_flow.clock import Clock
 from admission_flow.domain.recipients import collect_recipients, role_contacts
 from admission_flow.domain.records import DeliveryReport, SweepReport
+from admission_flow.engine.machine import CompiledWorkflow
 from admission_flow.errors import ConfigurationError, NotFound, TransitionRefused, WorkflowChanged
-from admission_flow.machine import CompiledWorkflow
 from admission_flow.notify import DeliveryError, Notifier, OutgoingMail
 from admission_flow.notify.render import Renderer
 from admission_flow.store import timers as t
@@ -34,7 +34,7 @@ from admission_flow.workflow.spec import DeadlineSpec
 
 if TYPE_CHECKING:
     from admission_flow.calendar import WorkingCalendar
-    from admission_flow.workflow.catalog import Catalog
+    from admission_flow.engine.catalog import Catalog
 
 SWEEP_LEASE = "sweeper"
 AutoFire = Callable[[Tx, InstanceRow, str, date, str], int]

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from admission_flow.calendar import load_calendar
+from admission_flow.engine.catalog import Catalog, load_spec_text
 from admission_flow.guards import default_registry
-from admission_flow.workflow.catalog import Catalog, load_spec_text
 from admission_flow.workflow.deadlines import Projection, anchor_date, due_date, project
 from admission_flow.workflow.spec import DeadlineSpec
 

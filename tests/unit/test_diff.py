@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from admission_flow.engine.catalog import Catalog
 from admission_flow.guards import default_registry
-from admission_flow.workflow.catalog import Catalog
 from admission_flow.workflow.diff import Change, changed_states, diff
 from admission_flow.workflow.spec import WorkflowSpec
 

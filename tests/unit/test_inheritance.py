@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from admission_flow.engine.catalog import Catalog
 from admission_flow.errors import WorkflowDefinitionError
 from admission_flow.guards import default_registry
-from admission_flow.workflow.catalog import Catalog
 from admission_flow.workflow.spec import DeadlineSpec, WorkflowSpec
 
 BASE = """\

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,10 @@ from typing import Any
 import pytest
 
 from admission_flow.domain.values import CandidateFacts, DocumentRecord, OrgFacts
-from admission_flow.errors import Reason
+from admission_flow.engine.catalog import Catalog
+from admission_flow.engine.machine import CompiledWorkflow, Plan
+from admission_flow.errors import MachineFault, Reason
 from admission_flow.guards import GuardContext, default_registry
-from admission_flow.machine import CompiledWorkflow, Plan
-from admission_flow.workflow.catalog import Catalog
 
 TESTS = Path(__file__).resolve().parents[1]
 REGISTRY = default_registry()
@@ -164,6 +165,14 @@ def test_an_internal_event_keeps_the_state(minimal: CompiledWorkflow) -> None:
     assert plan.allowed and plan.route is not None and plan.route.dest is None
     assert plan.dest == "applicant"
     assert minimal.apply(plan) == "applicant"
+
+
+def test_a_route_the_machine_cannot_take_is_a_machine_fault(minimal: CompiledWorkflow) -> None:
+    plan = planned(minimal, "applicant", "admit")
+    assert plan.allowed
+    with pytest.raises(MachineFault, match="workflow minimal@1: machine") as raised:
+        minimal.apply(replace(plan, state="withdrawn"))  # a plan made for another state: a defect, never input
+    assert (raised.value.code, raised.value.exit_code, raised.value.http_status) == ("machine_fault", 1, 500)
 
 
 def test_the_standard_workflow_moves_and_records_internally(standard: CompiledWorkflow) -> None:

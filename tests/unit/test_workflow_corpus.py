@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from admission_flow.engine.catalog import Catalog, content_hash, load_spec_text
 from admission_flow.errors import Problem, WorkflowDefinitionError
 from admission_flow.guards import default_registry
-from admission_flow.workflow.catalog import Catalog, content_hash, load_spec_text
 from admission_flow.workflow.spec import WorkflowSpec
 
 TESTS = Path(__file__).resolve().parents[1]

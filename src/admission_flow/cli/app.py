@@ -99,8 +99,8 @@ def validate(
     as_json: JsonOpt = False,
 ) -> None:
     """Check workflow files; print every problem as FILE:LINE:COLUMN: PATH: MESSAGE (exit 5 if any)."""
+    from admission_flow.engine.catalog import Catalog
     from admission_flow.guards import default_registry
-    from admission_flow.workflow.catalog import Catalog
 
     folders = paths or [settings_of(ctx).workflows_dir]
     keys: list[dict[str, Any]] = []

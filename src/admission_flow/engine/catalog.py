@@ -7,9 +7,9 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from admission_flow.engine.machine import CompiledWorkflow
 from admission_flow.errors import NotFound, Problem, WorkflowDefinitionError
 from admission_flow.guards.base import GuardRegistry
-from admission_flow.machine import CompiledWorkflow
 from admission_flow.workflow.checks import validate_document
 from admission_flow.workflow.inheritance import resolve_extends
 from admission_flow.workflow.loader import LocatedDocument, iter_workflow_files, parse_yaml, read_yaml_file

@@ -20,7 +20,7 @@ from typing import Any
 from transitions import Machine, MachineError
 
 from admission_flow.domain.values import reason
-from admission_flow.errors import Reason
+from admission_flow.errors import MachineFault, Reason
 from admission_flow.guards.base import GuardContext, GuardDef, GuardParams, GuardRegistry
 from admission_flow.workflow.checks import expand_sources, guard_params_context
 from admission_flow.workflow.spec import GuardCall, TransitionSpec, WorkflowSpec
@@ -222,7 +222,7 @@ class CompiledWorkflow:
         try:
             moved = self.machine.events[plan.trigger].trigger(subject)
         except MachineError as exc:  # translated here, the only module that knows transitions
-            raise RuntimeError(f"workflow {self.key}: machine refused a planned route: {exc.value}") from exc
+            raise MachineFault(f"workflow {self.key}: machine refused a planned route: {exc.value}") from exc
         if not moved:
-            raise RuntimeError(f"workflow {self.key}: machine did not take the planned route {plan.route.index}")
+            raise MachineFault(f"workflow {self.key}: machine did not take the planned route {plan.route.index}")
         return subject.state
