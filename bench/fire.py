@@ -45,8 +45,8 @@ from common import (
 )
 
 from admission_flow.flow import AdmissionFlow
-from admission_flow.scenario import add_sample_orgs, drive
 from admission_flow.settings import Settings
+from admission_flow.testing.scenario import add_sample_orgs, drive
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"

@@ -49,11 +49,11 @@ from common import (
 from sqlalchemy import bindparam, delete, update
 
 from admission_flow.flow import AdmissionFlow
-from admission_flow.scenario import add_sample_orgs, drive
 from admission_flow.settings import Settings
 from admission_flow.store.repository import instances
 from admission_flow.store.timers import outbox, timers
 from admission_flow.testing import ManualClock
+from admission_flow.testing.scenario import add_sample_orgs, drive
 from admission_flow.timekeeper import SweepPlans, resolve_recipients
 
 ROOT = Path(__file__).resolve().parent.parent

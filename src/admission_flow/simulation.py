@@ -15,9 +15,9 @@ from admission_flow.domain.records import TimelineEntry
 from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.engine.machine import CompiledWorkflow, Route
 from admission_flow.errors import InvalidInput
-from admission_flow.scenario import HAPPY_PATH, POWER_OF, SAMPLE_ORGS, competent_org_for, sample_contacts
 from admission_flow.settings import Settings
 from admission_flow.testing import ManualClock
+from admission_flow.testing.scenario import HAPPY_PATH, POWER_OF, SAMPLE_ORGS, competent_org_for, sample_contacts
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from clitools import Run, as_json
 
 from admission_flow.domain.values import DocumentRecord
 from admission_flow.flow import AdmissionFlow
-from admission_flow.scenario import add_sample_orgs, drive
 from admission_flow.settings import Settings
 from admission_flow.testing import ManualClock
+from admission_flow.testing.scenario import add_sample_orgs, drive
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CELL = "bithu.ks-anmy-ap1@example.vn"

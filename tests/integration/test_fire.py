@@ -28,8 +28,8 @@ from admission_flow.domain.records import CandidateRecord, FireResult
 from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.errors import ConcurrentUpdate, IdempotencyConflict, InvalidInput, TransitionRefused
 from admission_flow.flow import AdmissionFlow
-from admission_flow.scenario import add_sample_orgs, drive
 from admission_flow.testing import ManualClock
+from admission_flow.testing.scenario import add_sample_orgs, drive
 
 DOCUMENT_COLUMNS = ("instance_id", "event_id", "kind", "form", "issued_on", "reference", "attributes", "recorded_at")
 PROSPECT_TRIGGERS = ("admit_to_sympathizer_list", "remove_from_list", "withdraw", "record_death")

@@ -19,10 +19,10 @@ from admission_flow.domain.records import OrgRecord
 from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.errors import AlreadyExists, InvalidInput, NotFound, StoreError
 from admission_flow.flow import AdmissionFlow
-from admission_flow.scenario import SAMPLE_ORGS, add_sample_orgs
 from admission_flow.settings import Settings
 from admission_flow.store.schema import Candidate, Org
 from admission_flow.testing import ManualClock
+from admission_flow.testing.scenario import SAMPLE_ORGS, add_sample_orgs
 
 ROOT = Path(__file__).resolve().parents[2]
 

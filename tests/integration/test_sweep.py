@@ -23,11 +23,11 @@ from admission_flow.domain.values import DocumentRecord
 from admission_flow.errors import TransitionRefused
 from admission_flow.flow import AdmissionFlow
 from admission_flow.notify import OutgoingMail
-from admission_flow.scenario import add_sample_orgs, drive
 from admission_flow.settings import Settings
 from admission_flow.store import timers as t
 from admission_flow.store.schema import Outbox, Timer, table
 from admission_flow.testing import ManualClock
+from admission_flow.testing.scenario import add_sample_orgs, drive
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

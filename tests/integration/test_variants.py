@@ -22,10 +22,10 @@ from admission_flow.domain.records import CandidateRecord, FireResult
 from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.errors import TransitionRefused
 from admission_flow.flow import AdmissionFlow
-from admission_flow.scenario import add_sample_orgs, drive
 from admission_flow.store import timers as t
 from admission_flow.store.schema import Timer, table
 from admission_flow.testing import ManualClock
+from admission_flow.testing.scenario import add_sample_orgs, drive
 
 TIMERS = table(Timer)
 START = date(2025, 1, 1)  # drive() from here: certificate 2025-02-11, dossier complete 2025-04-19

@@ -26,10 +26,10 @@ from admission_flow.domain.values import DocumentRecord
 from admission_flow.errors import InvalidInput, NotFound, TransitionRefused, WorkflowChanged
 from admission_flow.flow import AdmissionFlow
 from admission_flow.migration import MIGRATE_TRIGGER, migrate
-from admission_flow.scenario import add_sample_orgs, drive
 from admission_flow.store import timers as t
 from admission_flow.store.schema import Outbox, Timer, table
 from admission_flow.testing import ManualClock
+from admission_flow.testing.scenario import add_sample_orgs, drive
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 TIMERS, OUTBOX = table(Timer), table(Outbox)

@@ -19,7 +19,7 @@ from admission_flow.cli import render
 from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.errors import TransitionRefused
 from admission_flow.flow import AdmissionFlow
-from admission_flow.scenario import add_sample_orgs, drive
+from admission_flow.testing.scenario import add_sample_orgs, drive
 
 
 @dataclass(frozen=True)

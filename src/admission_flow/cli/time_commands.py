@@ -86,7 +86,7 @@ def worker(
     interval: Annotated[float | None, typer.Option(help="Seconds between ticks (default: settings).")] = None,
 ) -> None:
     """Run the ticker: sweep and deliver every interval, until SIGTERM or Ctrl-C."""
-    from admission_flow.sweeper import run_worker
+    from admission_flow.worker import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("apscheduler", "transitions"):

@@ -1,4 +1,8 @@
-"""Helpers for tests and simulations of code that embeds admission_flow."""
+"""Helpers for tests and simulations of code that embeds admission_flow.
+
+``ManualClock`` is here; :mod:`admission_flow.testing.scenario` has a sample organisation tree and the standard
+happy path (imported on demand, not by this module).
+"""
 
 from __future__ import annotations
 
