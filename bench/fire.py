@@ -3,14 +3,15 @@
 Run from the repository root (``make bench`` runs it with the defaults)::
 
     .venv/bin/python bench/fire.py                       # every mode, SQLite and PostgreSQL, RSS run
-    .venv/bin/python bench/fire.py --only sqlite --fires 2000 --rss-fires 20000
-    .venv/bin/python bench/fire.py --only sqlite --rss-fires 0 --profile
+    .venv/bin/python bench/fire.py --mode chain --only sqlite --fires 2000 --rss-fires 0
+    .venv/bin/python bench/fire.py --mode internal,chain --only postgresql
+    .venv/bin/python bench/fire.py --mode chain --only sqlite --rss-fires 0 --profile
 
-Modes (``modes.py``): ``internal`` (``assign_helper``: no state change, no timers). Each event is one
-transaction on both paths: admission_flow's (SELECT the instance joined with candidate, org and parent org,
-guards, version-checked UPDATE, INSERT of the audit event, and whatever else the package does per event) and the
-floor's, which writes the same rows with sqlite3 / psycopg directly (no SQLAlchemy, no guards, no state machine,
-no timers). See bench/README.md.
+Modes (``modes.py``): ``internal`` (``assign_helper``: no state change, no timers) and ``chain`` (12 state
+changes through ``bench/workflows/chain.yaml``). Each event is one transaction on both paths: admission_flow's
+(SELECT the instance joined with candidate, org and parent org, guards, version-checked UPDATE, INSERT of the
+audit event, and whatever else the package does per event) and the floor's, which writes the same rows with
+sqlite3 / psycopg directly (no SQLAlchemy, no guards, no state machine, no timer reads). See bench/README.md.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from admission_flow.flow import AdmissionFlow
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TARGET_RATIO = 0.5
-RSS_MODES = ("internal",)
+RSS_MODES = ("internal", "chain")
 
 
 # ---------------------------------------------------------------------------- measuring
@@ -111,7 +112,8 @@ def rss_kib() -> int:
 
 
 def memory_run(mode: Mode, fires: int, checkpoints: int = 10) -> None:
-    """RSS over ``fires`` admission_flow fires of the mode."""
+    """RSS over ``fires`` admission_flow fires of the mode. In chain mode each checkpoint's candidates are enrolled
+    just before its fires (untimed; their memory counts)."""
     path, per_item = mode.flow_path, mode.units_per_item
     step = max(1, math.ceil(fires / checkpoints / per_item))  # items per checkpoint
     gc.collect()
@@ -418,7 +420,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         dest="rss_modes",
         action="append",
         type=mode_list(RSS_MODES),
-        help="internal: the RSS run's fires (default internal)",
+        help="internal|chain, repeatable or a comma list: the RSS run's fires (default internal)",
     )
     parser.add_argument("--profile", action="store_true", help="cProfile each mode's admission_flow path afterwards")
     parser.add_argument("--profile-db", choices=("sqlite", "postgresql"), default="sqlite", help="default sqlite")

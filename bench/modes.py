@@ -1,6 +1,7 @@
 """What ``fire.py`` times: the modes, each an admission_flow path and a raw-driver floor doing the same writes.
 
 * ``internal`` — ``assign_helper`` (no state change, no timers) on candidates already deep in the procedure;
+* ``chain`` — a 12-transition linear workflow (``bench/workflows/chain.yaml``): the cheapest state change;
 
 Every mode runs on its own fresh database (SQLite file or PostgreSQL schema). The timed admission_flow side uses
 only the public facade (``AdmissionFlow``, ``Settings``, ``scenario``); the floors and the checks talk to the
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import count
@@ -38,15 +40,19 @@ from admission_flow.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
+CHAIN_WORKFLOWS = ROOT / "bench" / "workflows"  # chain.yaml alone
 
 CELLS = ("ks.anmy.ap1", "ks.anmy.ap2", "ks.thpt.gv.toan", "ks.ctyxk")
 DRIVE_FROM = date(2024, 1, 8)
-FIRE_ON = date(2026, 1, 5)  # the fixed `on=` of every internal fire
+FIRE_ON = date(2026, 1, 5)  # the fixed `on=` of every internal and chain fire, and the enrolment date
 TRIGGER, ROLE, ACTOR = "assign_helper", "cell", "bench:cell"
 HELPERS = ("Trần Văn Bình", "Lê Thị Cúc", "Phạm Minh Đức", "Võ Thị Hoa")
 RECORDED_DATE = "helper_assigned_on"  # what assign_helper records (workflows/standard-2021.yaml)
 
-MODES = ("internal",)
+MODES = (
+    "internal",
+    "chain",
+)
 
 
 # ---------------------------------------------------------------------------- what fire.py drives
@@ -59,8 +65,8 @@ class Sample:
 
 
 class TimedPath(Protocol):
-    """One way of doing a mode's work: ``run(items)`` does ``items`` units of it (fires for internal), timing only
-    the loop; ``prepare`` readies what they need beforehand, untimed."""
+    """One way of doing a mode's work: ``run(items)`` does ``items`` fires (internal), candidates' whole paths
+    (chain, standard) or enrolments, timing only the loop; ``prepare`` readies candidates for it, untimed."""
 
     name: str
 
@@ -298,8 +304,195 @@ class InternalMode:
         return f"{candidate_id}: instance row (but version/updated_at) and event row (but id/seq/recorded_at) alike"
 
 
+# ---------------------------------------------------------------------------- fresh candidates for each path
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value)
+
+
+def candidate_values(index: int) -> dict[str, Any]:
+    """The person behind candidate number ``index`` of a pool: both paths' number ``index`` are alike but for the id."""
+    return {
+        "full_name": f"Nguyễn Văn Bench {index}",
+        "org_id": CELLS[index % len(CELLS)],
+        "birth_date": date(1990, 5, 17),
+        "sex": "male",
+        "education": "upper_secondary",
+    }
+
+
+KEEP_USED = 1000  # not all: the RSS run takes thousands, and the bench's own lists must not grow with it
+
+
+class Pool:
+    """Fresh candidates for one path (``PREFIX-00000``, …), enrolled through ``flow.add_candidate`` ahead of the
+    timed loop: number ``i`` of the admission_flow pool and of the floor pool are twins (same org, same data)."""
+
+    def __init__(self, flow: AdmissionFlow, prefix: str, on: date) -> None:
+        self.flow, self.prefix, self.on = flow, prefix, on
+        self._next = count()
+        self.ready: deque[tuple[int, str]] = deque()
+        self.used: list[tuple[int, str]] = []  # the first KEEP_USED taken (checks, the profile's SELECT cut)
+
+    def fill(self, items: int) -> None:
+        while len(self.ready) < items:
+            index = next(self._next)
+            candidate_id = f"{self.prefix}-{index:05d}"
+            self.flow.add_candidate(id=candidate_id, on=self.on, **candidate_values(index))
+            self.ready.append((index, candidate_id))
+
+    def take(self, items: int) -> list[tuple[int, str]]:
+        self.fill(items)
+        taken = [self.ready.popleft() for _ in range(items)]
+        self.used += taken[: max(0, KEEP_USED - len(self.used))]
+        return taken
+
+
+# Columns that differ between two candidates' rows whatever the path: ids, and the instants of the writes.
+IGNORED = {
+    "candidates": ("id", "created_at"),
+    "instances": ("id", "candidate_id", "started_at", "updated_at"),
+    "events": ("id", "instance_id", "recorded_at"),
+    "documents": ("id", "instance_id", "event_id", "recorded_at"),
+    "timers": ("id", "instance_id", "created_at"),  # processed_at is compared as set or not
+}
+
+
+def pool_ids(pool: Pool) -> list[str]:
+    """Every candidate of the pool, used or not (for the profile's SELECT cut: any state will do)."""
+    pool.fill(1)
+    return [candidate_id for _, candidate_id in (*pool.used, *pool.ready)]
+
+
+def compare_twins(raw: Raw, pairs: Sequence[tuple[str, str]], *, candidate: bool = False, extra: bool = False) -> str:
+    """Raise unless each (admission_flow candidate, floor candidate) pair has the same rows; what was compared."""
+    totals: dict[str, int] = {}
+    for ours, theirs in pairs:
+        a = written(raw, ours, candidate=candidate, extra=extra)
+        b = written(raw, theirs, candidate=candidate, extra=extra)
+        for table, rows in a.items():
+            found = same_rows(f"{table} of {ours} vs {theirs}", rows, b[table], IGNORED[table])
+            totals[table] = totals.get(table, 0) + found
+    listed = ", ".join(f"{n} {table}" for table, n in totals.items())
+    return f"{len(pairs)} twin candidates per path, {listed} rows per path: alike but for {_ignored(totals)}"
+
+
+def _ignored(tables: Mapping[str, int]) -> str:
+    names = sorted({c for t in tables for c in IGNORED[t]})
+    return "/".join(names)
+
+
+# ---------------------------------------------------------------------------- chain: 12 state changes
+
+CHAIN_STEPS = tuple((f"t{k}", f"s{k - 1}", f"s{k}") for k in range(1, 13))  # (trigger, from, to)
+CHAIN_ROLE, CHAIN_ACTOR = "clerk", "bench:clerk"
+
+
+class ChainFlow:
+    """Each candidate through t1..t12, one ``flow.fire`` (one transaction) per step."""
+
+    name = "admission_flow"
+
+    def __init__(self, flow: AdmissionFlow, pool: Pool) -> None:
+        self.flow, self.pool = flow, pool
+
+    def prepare(self, items: int) -> None:
+        self.pool.fill(items)
+
+    def run(self, items: int) -> Sample:
+        ids = [candidate_id for _, candidate_id in self.pool.take(items)]
+        fire = self.flow.fire
+        start = time.perf_counter()
+        for candidate_id in ids:
+            for trigger, _, _ in CHAIN_STEPS:
+                fire(candidate_id, trigger, on=FIRE_ON, role=CHAIN_ROLE, actor=CHAIN_ACTOR)
+        return Sample(time.perf_counter() - start, len(ids) * len(CHAIN_STEPS))
+
+
+class ChainFloor:
+    """Per step, one transaction: BEGIN (IMMEDIATE on SQLite), the joined SELECT (JSON decoded), a check of the
+    source state, the version-checked UPDATE of the instance (next state, version + 1, dates/flags/documents as
+    read, ``updated_at``, ``state_epoch`` = the new version, ``state_entered_on`` = the event's date, extensions
+    emptied — what the service computes for a move), the INSERT of the event with every column, COMMIT."""
+
+    name = "raw floor"
+
+    def __init__(self, raw: Raw, pool: Pool) -> None:
+        self.raw, self.pool = raw, pool
+        self.update, self.insert = raw.sql(UPDATE_INSTANCE), raw.insert_sql(INSERT_EVENT)
+        self.on = raw.day(FIRE_ON)
+
+    def prepare(self, items: int) -> None:
+        self.pool.fill(items)
+
+    def run(self, items: int) -> Sample:
+        ids = [candidate_id for _, candidate_id in self.pool.take(items)]
+        fire = self.fire
+        start = time.perf_counter()
+        for candidate_id in ids:
+            for step in CHAIN_STEPS:
+                fire(candidate_id, step)
+        return Sample(time.perf_counter() - start, len(ids) * len(CHAIN_STEPS))
+
+    def fire(self, candidate_id: str, step: tuple[str, str, str]) -> None:
+        raw, cursor, on = self.raw, self.raw.cursor, self.on
+        trigger, source, dest = step
+        if raw.begin is not None:
+            cursor.execute(raw.begin)
+        try:
+            row = raw.read_instance(candidate_id)
+            instance_id, state, version = row[COL["i.id"]], row[COL["i.state"]], row[COL["i.version"]]
+            if state != source:
+                raise RuntimeError(f"{candidate_id} is in {state}, not {source}")
+            now = raw.now()
+            update = (
+                *(dest, version + 1, dumps(row[COL["i.dates"]]), dumps(sorted(set(row[COL["i.flags"]])))),
+                *(dumps(row[COL["i.documents"]]), now, version + 1, on, dumps({})),
+                *(instance_id, version),  # WHERE id = ? AND version = ?
+            )
+            if cursor.execute(self.update, update).rowcount != 1:
+                raise RuntimeError(f"concurrent update of {candidate_id}")
+            event = (
+                *(instance_id, version + 1, trigger, state, dest, CHAIN_ACTOR, CHAIN_ROLE, row[COL["o.id"]], on, now),
+                *(dumps({}), dumps([]), None),  # payload, documents, votes (SQL NULL, as admission_flow writes None)
+                *(row[COL["i.workflow_id"]], row[COL["i.workflow_version"]], row[COL["i.workflow_hash"]], None),
+            )
+            raw.inserted_id(cursor.execute(self.insert, event))
+            raw.commit()
+        except BaseException:
+            raw.rollback()
+            raise
+
+
+class ChainMode:
+    """``bench/workflows/chain.yaml`` (its own workflows_dir): candidates enrolled into ``s0`` (untimed), then
+    taken through t1..t12, each candidate's twelve fires in a row; each path has its own fresh candidates."""
+
+    name, unit, units_per_item, cut_select = "chain", "event", float(len(CHAIN_STEPS)), True
+
+    def __init__(self, flow: AdmissionFlow, raw: Raw) -> None:
+        self.flow, self.raw = flow, raw
+        add_sample_orgs(flow)
+        self.pools = Pool(flow, "af", FIRE_ON), Pool(flow, "floor", FIRE_ON)
+        self.flow_path = ChainFlow(flow, self.pools[0])
+        self.floor_path = ChainFloor(raw, self.pools[1])
+
+    def describe(self) -> str:
+        return f"workflow chain@1 from {CHAIN_WORKFLOWS}: {len(CHAIN_STEPS)} fires per candidate, t1..t12 on {FIRE_ON}"
+
+    def some_candidates(self) -> Sequence[str]:
+        return pool_ids(self.pools[0])
+
+    def check(self) -> str:
+        pairs = list(zip((c for _, c in self.pools[0].used[:2]), (c for _, c in self.pools[1].used[:2]), strict=True))
+        return compare_twins(self.raw, pairs)
+
+
 def set_up(name: str, url: str, raw: Raw, candidates: int) -> Mode:
     """A fresh database at ``url`` (``raw`` connected to it) with the mode's flow and data."""
+    if name == "chain":
+        return ChainMode(make_flow(url, CHAIN_WORKFLOWS, "chain"), raw)
     flow = make_flow(url)
     if name == "internal":
         return InternalMode(flow, raw, candidates)
