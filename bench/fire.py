@@ -4,14 +4,15 @@ Run from the repository root (``make bench`` runs it with the defaults)::
 
     .venv/bin/python bench/fire.py                       # every mode, SQLite and PostgreSQL, RSS run
     .venv/bin/python bench/fire.py --mode chain --only sqlite --fires 2000 --rss-fires 0
-    .venv/bin/python bench/fire.py --mode internal,chain --only postgresql
+    .venv/bin/python bench/fire.py --mode standard --only postgresql
     .venv/bin/python bench/fire.py --mode chain --only sqlite --rss-fires 0 --profile
 
-Modes (``modes.py``): ``internal`` (``assign_helper``: no state change, no timers) and ``chain`` (12 state
-changes through ``bench/workflows/chain.yaml``). Each event is one transaction on both paths: admission_flow's
-(SELECT the instance joined with candidate, org and parent org, guards, version-checked UPDATE, INSERT of the
-audit event, and whatever else the package does per event) and the floor's, which writes the same rows with
-sqlite3 / psycopg directly (no SQLAlchemy, no guards, no state machine, no timer reads). See bench/README.md.
+Modes (``modes.py``): ``internal`` (``assign_helper``: no state change, no timers), ``chain`` (12 state changes
+through ``bench/workflows/chain.yaml``) and ``standard`` (the standard workflow's whole happy path, timers
+included). Each event is one transaction on both paths: admission_flow's (SELECT the instance joined with
+candidate, org and parent org, guards, version-checked UPDATE, INSERT of the audit event, documents and timer
+rows as the event needs) and the floor's, which writes the same rows with sqlite3 / psycopg directly (no
+SQLAlchemy, no guards, no state machine, no timer reads). See bench/README.md.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 * ``internal`` — ``assign_helper`` (no state change, no timers) on candidates already deep in the procedure;
 * ``chain`` — a 12-transition linear workflow (``bench/workflows/chain.yaml``): the cheapest state change;
+* ``standard`` — the standard workflow's whole happy path (``scenario.drive``): documents, votes, dates, timers;
 
 Every mode runs on its own fresh database (SQLite file or PostgreSQL schema). The timed admission_flow side uses
 only the public facade (``AdmissionFlow``, ``Settings``, ``scenario``); the floors and the checks talk to the
@@ -14,19 +15,27 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from enum import Enum
 from itertools import count
 from pathlib import Path
-from typing import Any, Protocol
+from statistics import mean
+from typing import Any, Protocol, cast
 
 import psycopg
 from rawdb import (
+    CANCEL_DEADLINE,
+    CANCEL_PENDING,
     COL,
+    INSERT_DOCUMENT,
     INSERT_EVENT,
+    INSERT_TIMER,
     SELECT_INSTANCE,
     SELECTED_JSON,
+    TIMER_COLUMNS,
+    TIMER_KEY,
     UPDATE_INSTANCE,
     Raw,
     postgres_sql,
@@ -49,10 +58,7 @@ TRIGGER, ROLE, ACTOR = "assign_helper", "cell", "bench:cell"
 HELPERS = ("Trần Văn Bình", "Lê Thị Cúc", "Phạm Minh Đức", "Võ Thị Hoa")
 RECORDED_DATE = "helper_assigned_on"  # what assign_helper records (workflows/standard-2021.yaml)
 
-MODES = (
-    "internal",
-    "chain",
-)
+MODES = ("internal", "chain", "standard")
 
 
 # ---------------------------------------------------------------------------- what fire.py drives
@@ -489,6 +495,320 @@ class ChainMode:
         return compare_twins(self.raw, pairs)
 
 
+# ---------------------------------------------------------------------------- standard: the whole happy path
+
+
+def dumps_or_null(value: Any) -> str | None:
+    """A nullable JSON column: admission_flow's prepared statements write None as SQL NULL, not JSON null."""
+    return None if value is None else json.dumps(value)
+
+
+class Slot(Enum):
+    """Values known only when the floor replays an event."""
+
+    NOW = "now"
+    INSTANCE = "instance_id"
+
+
+REPLAYED_INSTANCE = ("state", "dates", "flags", "documents", "state_epoch", "state_entered_on", "extensions")
+REPLAYED_EVENT = (
+    *("trigger", "from_state", "to_state", "actor", "role", "org_id", "occurred_on", "payload", "documents", "votes"),
+    *("workflow_id", "workflow_version", "workflow_hash"),
+)
+REPLAYED_DOCUMENT = ("kind", "form", "issued_on", "reference", "attributes")
+
+
+@dataclass(frozen=True)
+class StepWrites:
+    """What admission_flow wrote for one event of a reference candidate, in the driver's form with JSON decoded,
+    less the instance id and the instant (``Slot``): the floor replays it for a twin candidate."""
+
+    source: str  # the state the instance must be in
+    update: tuple[Any, ...]  # the REPLAYED_INSTANCE columns after the event
+    event: tuple[Any, ...]  # its REPLAYED_EVENT columns (all but id, instance, seq, recorded_at, idempotency key)
+    documents: tuple[tuple[Any, ...], ...]  # the REPLAYED_DOCUMENT columns of each document row
+    cancel_pending: bool  # the event leaves a stay that has timer rows: CANCEL_PENDING
+    cancel_deadlines: tuple[tuple[int, str, str], ...]  # CANCEL_DEADLINE's (state_epoch, deadline_id, outcome)
+    timer_updates: tuple[tuple[str, tuple[Any, ...]], ...]  # any other UPDATE of a timer row, by its key
+    timers: tuple[tuple[Any, ...], ...]  # inserted rows: TIMER_COLUMNS, then whether processed_at is set
+
+
+@dataclass(frozen=True)
+class Call:
+    """One ``flow.fire`` of ``scenario.drive``, as it was made."""
+
+    trigger: str
+    kwargs: dict[str, Any]
+
+
+class RecordingFlow:
+    """Stands in for the flow in ``scenario.drive``: forwards everything, records each fire's arguments and lets
+    ``after`` read back what it wrote."""
+
+    def __init__(self, flow: AdmissionFlow, after: Callable[[], None]) -> None:
+        self._flow, self._after = flow, after
+        self.calls: list[Call] = []
+
+    def fire(self, candidate_id: str, trigger: str, **kwargs: Any) -> Any:
+        result = self._flow.fire(candidate_id, trigger, **kwargs)
+        self.calls.append(Call(trigger, kwargs))
+        self._after()
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._flow, name)
+
+
+class Capture:
+    """Reads back, with the raw driver, what each event of one candidate wrote: the instance after it, the event,
+    its documents, and the timer rows inserted or changed (by comparing the instance's rows before and after)."""
+
+    def __init__(self, raw: Raw, candidate_id: str) -> None:
+        self.raw = raw
+        self.instance = raw.one("SELECT * FROM instances WHERE candidate_id = ?", (candidate_id,))
+        self.instance_id = self.instance["id"]
+        self.timers = self.read_timers()
+        self.steps: list[StepWrites] = []
+
+    def read_timers(self) -> dict[int, dict[str, Any]]:
+        rows = self.raw.rows("SELECT * FROM timers WHERE instance_id = ? ORDER BY id", (self.instance_id,))
+        return {row["id"]: row for row in rows}
+
+    def after_fire(self) -> None:
+        raw, before, old_timers = self.raw, self.instance, self.timers
+        after = raw.one("SELECT * FROM instances WHERE id = ?", (self.instance_id,))
+        event = raw.one("SELECT * FROM events WHERE instance_id = ? AND seq = ?", (self.instance_id, after["version"]))
+        documents = raw.rows("SELECT * FROM documents WHERE event_id = ? ORDER BY id", (event["id"],))
+        timers = self.read_timers()
+        self.instance, self.timers = after, timers
+        self.steps.append(step_writes(raw, before, after, event, documents, old_timers, timers))
+
+
+def step_writes(
+    raw: Raw,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    event: dict[str, Any],
+    documents: list[dict[str, Any]],
+    old_timers: dict[int, dict[str, Any]],
+    timers: dict[int, dict[str, Any]],
+) -> StepWrites:
+    """Turn one event's rows into statements the floor can replay; refuse what it could not replay faithfully."""
+    now = event["recorded_at"]
+
+    def slot(value: Any) -> Any:
+        return Slot.NOW if value == now else value
+
+    problems = []
+    if after["updated_at"] != now or event["idempotency_key"] is not None or event["seq"] != after["version"]:
+        problems.append("instance/event")
+    if any(d["recorded_at"] != now for d in documents):
+        problems.append("documents")
+    if set(old_timers) - set(timers):
+        problems.append("a timer row was deleted")
+    inst, ev = raw.decoded("instances", after), raw.decoded("events", event)
+    papers = [raw.decoded("documents", d) for d in documents]
+    moved = after["state_epoch"] != before["state_epoch"]
+    cancel_pending = moved and any(t["state_epoch"] == before["state_epoch"] for t in old_timers.values())
+    cancel_deadlines: dict[tuple[int, str, str], set[int]] = {}
+    updates: list[tuple[str, tuple[Any, ...]]] = []
+    for timer_id, old in old_timers.items():
+        new = timers[timer_id]
+        changed = [c for c in new if new[c] != old[c]]
+        if not changed:
+            continue
+        cancelled = old["status"] == "pending" and new["status"] == "cancelled" and new["processed_at"] == now
+        if cancelled and new["outcome"] == "left the state" and cancel_pending:
+            continue  # CANCEL_PENDING
+        if cancelled and not moved:  # CANCEL_DEADLINE: a task done, a flag cleared
+            cancel_deadlines.setdefault((new["state_epoch"], new["deadline_id"], new["outcome"]), set()).add(timer_id)
+            continue
+        key = tuple(new[c] for c in ("state_epoch", "deadline_id", "rung", "occurrence"))
+        sql = f"UPDATE timers SET {', '.join(f'{c} = ?' for c in changed)} WHERE {TIMER_KEY}"
+        updates.append((raw.sql(sql), (*(slot(new[c]) for c in changed), Slot.INSTANCE, *key)))
+    for (epoch, deadline_id, _), ids in cancel_deadlines.items():
+        pending = {
+            i
+            for i, t in old_timers.items()
+            if (t["state_epoch"], t["deadline_id"], t["status"]) == (epoch, deadline_id, "pending")
+        }
+        if ids != pending:
+            problems.append(f"cancellation of {deadline_id}")
+    inserted = [t for i, t in timers.items() if i not in old_timers]
+    if any(t["created_at"] != now or t["processed_at"] not in (None, now) for t in inserted):
+        problems.append("inserted timers")
+    if problems:
+        raise AssertionError(f"the floor cannot replay event {event['seq']} ({event['trigger']}): {problems}")
+    return StepWrites(
+        source=before["state"],
+        update=tuple(inst[c] for c in REPLAYED_INSTANCE),
+        event=tuple(ev[c] for c in REPLAYED_EVENT),
+        documents=tuple(tuple(d[c] for c in REPLAYED_DOCUMENT) for d in papers),
+        cancel_pending=cancel_pending,
+        cancel_deadlines=tuple(cancel_deadlines),
+        timer_updates=tuple(updates),
+        timers=tuple((*(t[c] for c in TIMER_COLUMNS), t["processed_at"] is not None) for t in inserted),
+    )
+
+
+def standard_start(today: date | None = None) -> date:
+    """The first Monday from today: the path's deadlines and reminders lie ahead, as for a candidate entered live
+    (pending timer rows, cancelled when the candidate moves on), whatever the day the bench runs."""
+    today = today or date.today()
+    return today + timedelta(days=-today.weekday() % 7)
+
+
+class StandardFlow:
+    """Each candidate's whole happy path: the ``flow.fire`` calls ``scenario.drive`` made for the reference
+    candidate of its cell, in order (drive's reads between fires — ``flow.candidate``, ``flow.orgs`` — are not)."""
+
+    name = "admission_flow"
+
+    def __init__(self, flow: AdmissionFlow, pool: Pool, calls: Mapping[str, Sequence[Call]]) -> None:
+        self.flow, self.pool, self.calls = flow, pool, calls
+
+    def prepare(self, items: int) -> None:
+        self.pool.fill(items)
+
+    def run(self, items: int) -> Sample:
+        plan = [(cid, self.calls[candidate_values(i)["org_id"]]) for i, cid in self.pool.take(items)]
+        fire = self.flow.fire
+        start = time.perf_counter()
+        for candidate_id, calls in plan:
+            for call in calls:
+                fire(candidate_id, call.trigger, **call.kwargs)
+        return Sample(time.perf_counter() - start, sum(len(calls) for _, calls in plan))
+
+
+class StandardFloor:
+    """Replays, per event and in one transaction, what admission_flow wrote for the reference candidate's same
+    event: BEGIN (IMMEDIATE on SQLite); the joined SELECT (JSON decoded) and a check of the state; the
+    version-checked UPDATE of the instance with the columns' values after that event (JSON encoded here); the
+    INSERT of the event (``RETURNING id`` / ``lastrowid``); the INSERT of its documents; when the event leaves a
+    stay that has timer rows, ``UPDATE timers SET status='cancelled' … WHERE instance_id=? AND status='pending'``;
+    when it completes a task, the same per (stay, deadline); any other timer change by the row's key; the INSERT
+    of the timer rows it projected (one ``executemany``); COMMIT.
+
+    It computes nothing (no guards, no dates, no deadline arithmetic, no calendar) and reads no timers: those
+    costs, and every statement admission_flow runs beyond these, count as admission_flow's overhead."""
+
+    name = "raw floor"
+
+    def __init__(self, raw: Raw, pool: Pool, steps: Mapping[str, Sequence[StepWrites]]) -> None:
+        self.raw, self.pool, self.steps = raw, pool, steps
+        self.update, self.insert_event = raw.sql(UPDATE_INSTANCE), raw.insert_sql(INSERT_EVENT)
+        self.insert_document, self.insert_timer = raw.sql(INSERT_DOCUMENT), raw.sql(INSERT_TIMER)
+        self.cancel_pending, self.cancel_deadline = raw.sql(CANCEL_PENDING), raw.sql(CANCEL_DEADLINE)
+
+    def prepare(self, items: int) -> None:
+        self.pool.fill(items)
+
+    def run(self, items: int) -> Sample:
+        plan = [(cid, self.steps[candidate_values(i)["org_id"]]) for i, cid in self.pool.take(items)]
+        fire = self.fire
+        start = time.perf_counter()
+        for candidate_id, steps in plan:
+            for step in steps:
+                fire(candidate_id, step)
+        return Sample(time.perf_counter() - start, sum(len(steps) for _, steps in plan))
+
+    def fire(self, candidate_id: str, step: StepWrites) -> None:
+        raw, cursor = self.raw, self.raw.cursor
+        if raw.begin is not None:
+            cursor.execute(raw.begin)
+        try:
+            row = raw.read_instance(candidate_id)
+            instance_id, version = row[COL["i.id"]], row[COL["i.version"]]
+            if row[COL["i.state"]] != step.source:
+                raise RuntimeError(f"{candidate_id} is in {row[COL['i.state']]}, not {step.source}")
+            now = raw.now()
+            state, dates, flags, documents, epoch, entered_on, extensions = step.update
+            update = (
+                *(state, version + 1, dumps(dates), dumps(flags), dumps(documents), now, epoch, entered_on),
+                *(dumps(extensions), instance_id, version),
+            )
+            if cursor.execute(self.update, update).rowcount != 1:
+                raise RuntimeError(f"concurrent update of {candidate_id}")
+            trigger, source, dest, actor, role, org_id, on, payload, attached, votes, *workflow = step.event
+            event = (
+                *(instance_id, version + 1, trigger, source, dest, actor, role, org_id, on, now),
+                *(dumps(payload), dumps(attached), dumps_or_null(votes), *workflow, None),
+            )
+            event_id = raw.inserted_id(cursor.execute(self.insert_event, event))
+            if step.documents:
+                rows = [(instance_id, event_id, *d[:4], dumps(d[4]), now) for d in step.documents]
+                if len(rows) == 1:
+                    cursor.execute(self.insert_document, rows[0])
+                else:
+                    cursor.executemany(self.insert_document, rows)
+            if step.cancel_pending:
+                cursor.execute(self.cancel_pending, (now, instance_id))
+            for stay, deadline_id, outcome in step.cancel_deadlines:
+                cursor.execute(self.cancel_deadline, (now, outcome, instance_id, stay, deadline_id))
+            for sql, params in step.timer_updates:
+                fill = {Slot.NOW: now, Slot.INSTANCE: instance_id}
+                cursor.execute(sql, tuple(fill.get(p, p) if isinstance(p, Slot) else p for p in params))
+            if step.timers:
+                cursor.executemany(
+                    self.insert_timer, [(instance_id, *t[:-1], now, now if t[-1] else None) for t in step.timers]
+                )
+            raw.commit()
+        except BaseException:
+            raw.rollback()
+            raise
+
+
+class StandardMode:
+    """The standard workflow's whole happy path (``scenario.HAPPY_PATH`` through ``scenario.drive``: papers,
+    votes, data, acting organisations; timer rows projected, cancelled on leaving a state or when a task is done)
+    from ``standard_start()`` to ``issue_party_card`` in ``full_member``. Set-up: one reference candidate per
+    cell, driven by ``scenario.drive`` through a recorder that keeps each fire's arguments and reads back what it
+    wrote; then both paths' candidates are enrolled alike, untimed."""
+
+    name, unit, cut_select = "standard", "event", True
+
+    def __init__(self, flow: AdmissionFlow, raw: Raw) -> None:
+        self.flow, self.raw = flow, raw
+        self.start = standard_start()
+        add_sample_orgs(flow)
+        self.calls: dict[str, list[Call]] = {}
+        self.steps: dict[str, list[StepWrites]] = {}
+        for index, org_id in enumerate(CELLS):  # candidate_values(index) is in CELLS[index]
+            reference = f"reference-{index}"
+            flow.add_candidate(id=reference, on=self.start, **candidate_values(index))
+            capture = Capture(raw, reference)
+            recorder = RecordingFlow(flow, capture.after_fire)
+            record = drive(cast(AdmissionFlow, recorder), reference, self.start)
+            assert record.state == "full_member", (reference, record.state)
+            self.calls[org_id], self.steps[org_id] = recorder.calls, capture.steps
+        self.units_per_item = mean(len(calls) for calls in self.calls.values())
+        pinned = raw.one("SELECT workflow_id, workflow_version FROM instances WHERE candidate_id = ?", (reference,))
+        self.workflow = f"{pinned['workflow_id']}@{pinned['workflow_version']}"
+        self.pools = Pool(flow, "af", self.start), Pool(flow, "floor", self.start)
+        self.flow_path = StandardFlow(flow, self.pools[0], self.calls)
+        self.floor_path = StandardFloor(raw, self.pools[1], self.steps)
+
+    def describe(self) -> str:
+        steps = [s for org in CELLS for s in self.steps[org]]
+        per = 1 / len(CELLS)
+        return (
+            f"{self.workflow}: happy path from {self.start} to full_member, events per candidate by cell"
+            f" {'/'.join(str(len(self.steps[c])) for c in CELLS)}; per candidate on average"
+            f" {per * sum(len(s.documents) for s in steps):.1f} documents,"
+            f" {per * sum(len(s.timers) for s in steps):.1f} timer rows inserted,"
+            f" {per * sum(s.cancel_pending for s in steps):.1f} cancel-on-leave UPDATEs,"
+            f" {per * sum(len(s.cancel_deadlines) for s in steps):.1f} task-done UPDATEs,"
+            f" {per * sum(len(s.timer_updates) for s in steps):.1f} other timer UPDATEs"
+        )
+
+    def some_candidates(self) -> Sequence[str]:
+        return pool_ids(self.pools[0])
+
+    def check(self) -> str:
+        pairs = list(zip((c for _, c in self.pools[0].used[:2]), (c for _, c in self.pools[1].used[:2]), strict=True))
+        return compare_twins(self.raw, pairs, extra=True)
+
+
 def set_up(name: str, url: str, raw: Raw, candidates: int) -> Mode:
     """A fresh database at ``url`` (``raw`` connected to it) with the mode's flow and data."""
     if name == "chain":
@@ -496,4 +816,6 @@ def set_up(name: str, url: str, raw: Raw, candidates: int) -> Mode:
     flow = make_flow(url)
     if name == "internal":
         return InternalMode(flow, raw, candidates)
+    if name == "standard":
+        return StandardMode(flow, raw)
     raise ValueError(f"unknown mode {name!r}; one of {', '.join(MODES)}")

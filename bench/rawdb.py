@@ -59,6 +59,28 @@ INSERT INTO events (instance_id, seq, trigger, from_state, to_state, actor, role
                     payload, documents, votes, workflow_id, workflow_version, workflow_hash, idempotency_key)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?j, ?j, ?j, ?, ?, ?, ?)
 """
+# The event's documents and the timer statements admission_flow's projection runs (store/timers.py).
+INSERT_DOCUMENT = """
+INSERT INTO documents (instance_id, event_id, kind, form, issued_on, reference, attributes, recorded_at)
+VALUES (?, ?, ?, ?, ?, ?, ?j, ?)
+"""
+TIMER_COLUMNS = (
+    *("state", "state_epoch", "deadline_id", "rung", "occurrence", "kind", "due_on", "fire_at", "status"),
+    "outcome",
+)
+INSERT_TIMER = f"""
+INSERT INTO timers (instance_id, {", ".join(TIMER_COLUMNS)}, created_at, processed_at)
+VALUES (?, {", ".join("?" for _ in TIMER_COLUMNS)}, ?, ?)
+"""
+CANCEL_PENDING = """
+UPDATE timers SET status = 'cancelled', processed_at = ?, outcome = 'left the state'
+WHERE timers.instance_id = ? AND timers.status = 'pending'
+"""
+CANCEL_DEADLINE = """
+UPDATE timers SET status = 'cancelled', processed_at = ?, outcome = ?
+WHERE timers.instance_id = ? AND timers.state_epoch = ? AND timers.deadline_id = ? AND timers.status = 'pending'
+"""
+TIMER_KEY = "instance_id = ? AND state_epoch = ? AND deadline_id = ? AND rung = ? AND occurrence = ?"
 # Columns holding JSON, by table: text on SQLite, decoded by psycopg on PostgreSQL.
 JSON_COLUMNS: dict[str, frozenset[str]] = {
     "candidates": frozenset({"attributes"}),
