@@ -4,15 +4,15 @@ Run from the repository root (``make bench`` runs it with the defaults)::
 
     .venv/bin/python bench/fire.py                       # every mode, SQLite and PostgreSQL, RSS run
     .venv/bin/python bench/fire.py --mode chain --only sqlite --fires 2000 --rss-fires 0
-    .venv/bin/python bench/fire.py --mode standard --only postgresql
+    .venv/bin/python bench/fire.py --mode standard,enrol --only postgresql
     .venv/bin/python bench/fire.py --mode chain --only sqlite --rss-fires 0 --profile
 
 Modes (``modes.py``): ``internal`` (``assign_helper``: no state change, no timers), ``chain`` (12 state changes
-through ``bench/workflows/chain.yaml``) and ``standard`` (the standard workflow's whole happy path, timers
-included). Each event is one transaction on both paths: admission_flow's (SELECT the instance joined with
-candidate, org and parent org, guards, version-checked UPDATE, INSERT of the audit event, documents and timer
-rows as the event needs) and the floor's, which writes the same rows with sqlite3 / psycopg directly (no
-SQLAlchemy, no guards, no state machine, no timer reads). See bench/README.md.
+through ``bench/workflows/chain.yaml``), ``standard`` (the standard workflow's whole happy path, timers
+included) and ``enrol`` (``add_candidate``). Each event is one transaction on both paths: admission_flow's
+(SELECT the instance joined with candidate, org and parent org, guards, version-checked UPDATE, INSERT of the
+audit event, documents and timer rows as the event needs) and the floor's, which writes the same rows with
+sqlite3 / psycopg directly (no SQLAlchemy, no guards, no state machine, no timer reads). See bench/README.md.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class Timing:
 
 
 def items_for(mode: Mode, units: int) -> int:
-    """Items of ``run()`` (fires, candidates' paths) giving at least ``units`` events."""
+    """Items of ``run()`` (fires, candidates' paths, enrolments) giving at least ``units`` events."""
     return max(1, math.ceil(units / mode.units_per_item)) if units else 0
 
 
@@ -199,7 +199,7 @@ AREAS: Areas = (
 
 
 def profile_run(mode: Mode, units: int, database: str) -> None:
-    """cProfile the mode's admission_flow path for ``units`` events; set-up outside."""
+    """cProfile the mode's admission_flow path for ``units`` events (candidates for enrol); set-up outside."""
     items = items_for(mode, units)
     mode.flow_path.prepare(items)
     profiler = cProfile.Profile()
@@ -302,6 +302,7 @@ class Options:
     modes: list[str]
     candidates: int
     fires: int
+    enrolments: int
     warmup: int
     rounds: int
     rss_fires: int
@@ -310,9 +311,12 @@ class Options:
     profile_db: str
     postgres_url: str
 
+    def units(self, mode: Mode) -> int:
+        return self.enrolments if mode.unit == "candidate" else self.fires
+
 
 def measure(database: str, mode: Mode, opts: Options) -> list[Timing]:
-    units = opts.fires
+    units = opts.units(mode)
     timings = compare(database, mode, items_for(mode, units), items_for(mode, opts.warmup), opts.rounds)
     print(f"  check: {mode.check()}")
     if opts.profile and opts.profile_db == database:
@@ -413,7 +417,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         default=5000,
         help="internal, chain, standard: timed events per path and database, in whole candidates' paths (5000)",
     )
-    parser.add_argument("--warmup", type=int, default=300, help="untimed events per path first (300)")
+    parser.add_argument("--enrolments", type=int, default=2000, help="enrol: timed enrolments per path (2000)")
+    parser.add_argument("--warmup", type=int, default=300, help="untimed events (enrolments) per path first (300)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved chunks per path (default 5)")
     parser.add_argument("--rss-fires", type=int, default=100_000, help="fires of the SQLite RSS run (0: skip)")
     parser.add_argument(
@@ -434,9 +439,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     ns = parser.parse_args(argv)
     ns.modes = list(dict.fromkeys(n for group in ns.modes or [list(MODES)] for n in group))
     ns.rss_modes = list(dict.fromkeys(n for group in ns.rss_modes or [["internal"]] for n in group))
-    numbers = (ns.candidates, ns.fires, ns.rounds)
+    numbers = (ns.candidates, ns.fires, ns.enrolments, ns.rounds)
     if min(numbers) < 1 or ns.warmup < 0 or ns.rss_fires < 0:
-        parser.error("--candidates, --fires and --rounds must be ≥ 1; --warmup and --rss-fires ≥ 0")
+        parser.error("--candidates, --fires, --enrolments and --rounds must be ≥ 1; --warmup and --rss-fires ≥ 0")
     return Options(**vars(ns))
 
 
@@ -445,7 +450,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}, psycopg {psycopg.__version__},"
         f" SQLite {sqlite3.sqlite_version}; modes {', '.join(opts.modes)}; {opts.warmup} warm-up +"
-        f" {opts.fires:,} timed events per path in {opts.rounds} interleaved rounds"
+        f" {opts.fires:,} timed events ({opts.enrolments:,} enrolments) per path in {opts.rounds} interleaved rounds"
     )
     timings: list[Timing] = []
     with tempfile.TemporaryDirectory(prefix="admission-flow-bench-") as workdir:

@@ -3,6 +3,7 @@
 * ``internal`` — ``assign_helper`` (no state change, no timers) on candidates already deep in the procedure;
 * ``chain`` — a 12-transition linear workflow (``bench/workflows/chain.yaml``): the cheapest state change;
 * ``standard`` — the standard workflow's whole happy path (``scenario.drive``): documents, votes, dates, timers;
+* ``enrol`` — ``flow.add_candidate``: candidate, instance, enrolment event.
 
 Every mode runs on its own fresh database (SQLite file or PostgreSQL schema). The timed admission_flow side uses
 only the public facade (``AdmissionFlow``, ``Settings``, ``scenario``); the floors and the checks talk to the
@@ -29,8 +30,10 @@ from rawdb import (
     CANCEL_DEADLINE,
     CANCEL_PENDING,
     COL,
+    INSERT_CANDIDATE,
     INSERT_DOCUMENT,
     INSERT_EVENT,
+    INSERT_INSTANCE,
     INSERT_TIMER,
     SELECT_INSTANCE,
     SELECTED_JSON,
@@ -58,7 +61,7 @@ TRIGGER, ROLE, ACTOR = "assign_helper", "cell", "bench:cell"
 HELPERS = ("Trần Văn Bình", "Lê Thị Cúc", "Phạm Minh Đức", "Võ Thị Hoa")
 RECORDED_DATE = "helper_assigned_on"  # what assign_helper records (workflows/standard-2021.yaml)
 
-MODES = ("internal", "chain", "standard")
+MODES = ("internal", "chain", "standard", "enrol")
 
 
 # ---------------------------------------------------------------------------- what fire.py drives
@@ -67,7 +70,7 @@ MODES = ("internal", "chain", "standard")
 @dataclass
 class Sample:
     seconds: float
-    units: int  # events
+    units: int  # events, or candidates for enrol
 
 
 class TimedPath(Protocol):
@@ -809,6 +812,142 @@ class StandardMode:
         return compare_twins(self.raw, pairs, extra=True)
 
 
+# ---------------------------------------------------------------------------- enrol: add_candidate
+
+
+class EnrolFlow:
+    """``flow.add_candidate(...)`` per candidate (standard workflow, ``on=FIRE_ON``)."""
+
+    name = "admission_flow"
+
+    def __init__(self, flow: AdmissionFlow, prefix: str) -> None:
+        self.flow, self.prefix, self.next = flow, prefix, count()
+
+    def prepare(self, items: int) -> None:
+        pass
+
+    def run(self, items: int) -> Sample:
+        batch = [(f"{self.prefix}-{i:05d}", candidate_values(i)) for i in (next(self.next) for _ in range(items))]
+        add = self.flow.add_candidate
+        start = time.perf_counter()
+        for candidate_id, values in batch:
+            add(id=candidate_id, on=FIRE_ON, **values)
+        return Sample(time.perf_counter() - start, items)
+
+
+@dataclass(frozen=True)
+class EnrolWrites:
+    """The reference enrolment's rows in the driver's form (JSON decoded): what does not depend on the person."""
+
+    candidate: dict[str, Any]
+    instance: dict[str, Any]
+    event: dict[str, Any]
+    timers: tuple[tuple[Any, ...], ...]  # as StepWrites.timers
+
+
+class EnrolFloor:
+    """Per candidate, one transaction: BEGIN (IMMEDIATE on SQLite); INSERT of the candidate (every column, its
+    attributes JSON encoded here); INSERT of the instance (``RETURNING id`` / ``lastrowid``): attempt 1, the
+    pinned workflow id/version/hash, the initial state, version 1, empty dates/flags/documents/extensions, epoch 1,
+    the enrolment date; INSERT of the enrolment event (``add_to_source_plan``, — → initial, actor ``system``);
+    the timer rows the initial state projects, if any (none for ``prospect``); COMMIT. It reads nothing: no check
+    that the organisation exists (the foreign key does it), no next-attempt query, no read-back of the record."""
+
+    name = "raw floor"
+
+    def __init__(self, raw: Raw, prefix: str, writes: EnrolWrites) -> None:
+        self.raw, self.prefix, self.writes, self.next = raw, prefix, writes, count()
+        self.insert_candidate, self.insert_instance = raw.sql(INSERT_CANDIDATE), raw.insert_sql(INSERT_INSTANCE)
+        self.insert_event, self.insert_timer = raw.sql(INSERT_EVENT), raw.sql(INSERT_TIMER)
+
+    def prepare(self, items: int) -> None:
+        pass
+
+    def run(self, items: int) -> Sample:
+        batch = [(f"{self.prefix}-{i:05d}", candidate_values(i)) for i in (next(self.next) for _ in range(items))]
+        enrol = self.enrol
+        start = time.perf_counter()
+        for candidate_id, values in batch:
+            enrol(candidate_id, values)
+        return Sample(time.perf_counter() - start, items)
+
+    def enrol(self, candidate_id: str, values: Mapping[str, Any]) -> None:
+        raw, cursor, w = self.raw, self.raw.cursor, self.writes
+        c, i, e = w.candidate, w.instance, w.event
+        if raw.begin is not None:
+            cursor.execute(raw.begin)
+        try:
+            now, org_id = raw.now(), values["org_id"]
+            cursor.execute(
+                self.insert_candidate,
+                (
+                    *(candidate_id, org_id, values["full_name"], c["birth_date"], c["sex"], c["ethnicity"]),
+                    *(c["religion"], c["education"], c["remote_area"], c["occupation"], c["youth_union_member"]),
+                    *(c["trade_union_member"], c["email"], dumps(c["attributes"]), now),
+                ),
+            )
+            instance = (
+                *(candidate_id, i["attempt"], i["workflow_id"], i["workflow_version"], i["workflow_hash"]),
+                *(i["state"], i["version"], dumps(i["dates"]), dumps(i["flags"]), dumps(i["documents"]), now, now),
+                *(i["state_epoch"], i["state_entered_on"], dumps(i["extensions"])),
+            )
+            instance_id = raw.inserted_id(cursor.execute(self.insert_instance, instance))
+            event = (
+                *(instance_id, e["seq"], e["trigger"], e["from_state"], e["to_state"], e["actor"], e["role"], org_id),
+                *(e["occurred_on"], now, dumps(e["payload"]), dumps(e["documents"]), dumps_or_null(e["votes"])),
+                *(e["workflow_id"], e["workflow_version"], e["workflow_hash"], e["idempotency_key"]),
+            )
+            cursor.execute(self.insert_event, event)
+            if w.timers:
+                cursor.executemany(
+                    self.insert_timer, [(instance_id, *t[:-1], now, now if t[-1] else None) for t in w.timers]
+                )
+            raw.commit()
+        except BaseException:
+            raw.rollback()
+            raise
+
+
+class EnrolMode:
+    """``flow.add_candidate`` on the standard workflow vs the floor's three INSERTs; candidates ``af-…`` and
+    ``floor-…`` number ``i`` are alike but for their id. The floor's constant columns come from one reference
+    enrolment read back in the set-up."""
+
+    name, unit, units_per_item, cut_select = "enrol", "candidate", 1.0, False
+
+    def __init__(self, flow: AdmissionFlow, raw: Raw) -> None:
+        self.flow, self.raw = flow, raw
+        add_sample_orgs(flow)
+        flow.add_candidate(id="reference", on=FIRE_ON, **candidate_values(0))
+        rows = written(raw, "reference", candidate=True, extra=True)
+        (candidate,), (instance,), (event,) = rows["candidates"], rows["instances"], rows["events"]
+        timers = raw.rows("SELECT * FROM timers WHERE instance_id = ? ORDER BY id", (instance["id"],))
+        if any(t["created_at"] != event["recorded_at"] for t in timers):
+            raise AssertionError("the floor cannot replay the enrolment's timer rows")
+        self.writes = EnrolWrites(
+            raw.decoded("candidates", candidate),
+            raw.decoded("instances", instance),
+            raw.decoded("events", event),
+            tuple((*(t[c] for c in TIMER_COLUMNS), t["processed_at"] is not None) for t in timers),
+        )
+        self.flow_path = EnrolFlow(flow, "af")
+        self.floor_path = EnrolFloor(raw, "floor", self.writes)
+
+    def describe(self) -> str:
+        i = self.writes.instance
+        return (
+            f"add_candidate on {i['workflow_id']}@{i['workflow_version']} (initial state {i['state']},"
+            f" {len(self.writes.timers)} timer rows), on={FIRE_ON}"
+        )
+
+    def some_candidates(self) -> Sequence[str]:
+        return ["reference"]
+
+    def check(self) -> str:
+        pairs = [(f"af-{i:05d}", f"floor-{i:05d}") for i in range(2)]
+        return compare_twins(self.raw, pairs, candidate=True, extra=True)
+
+
 def set_up(name: str, url: str, raw: Raw, candidates: int) -> Mode:
     """A fresh database at ``url`` (``raw`` connected to it) with the mode's flow and data."""
     if name == "chain":
@@ -818,4 +957,6 @@ def set_up(name: str, url: str, raw: Raw, candidates: int) -> Mode:
         return InternalMode(flow, raw, candidates)
     if name == "standard":
         return StandardMode(flow, raw)
+    if name == "enrol":
+        return EnrolMode(flow, raw)
     raise ValueError(f"unknown mode {name!r}; one of {', '.join(MODES)}")

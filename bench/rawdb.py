@@ -81,6 +81,20 @@ UPDATE timers SET status = 'cancelled', processed_at = ?, outcome = ?
 WHERE timers.instance_id = ? AND timers.state_epoch = ? AND timers.deadline_id = ? AND timers.status = 'pending'
 """
 TIMER_KEY = "instance_id = ? AND state_epoch = ? AND deadline_id = ? AND rung = ? AND occurrence = ?"
+# The enrolment's rows (service.py: enroll).
+INSERT_CANDIDATE = f"""
+INSERT INTO candidates ({", ".join(CANDIDATE_COLUMNS)})
+VALUES ({", ".join("?j" if c == "attributes" else "?" for c in CANDIDATE_COLUMNS)})
+"""
+NEW_INSTANCE_COLUMNS = (
+    *("candidate_id", "attempt", "workflow_id", "workflow_version", "workflow_hash", "state", "version", "dates"),
+    *("flags", "documents", "started_at", "updated_at", "state_epoch", "state_entered_on", "extensions"),
+)
+INSERT_INSTANCE = f"""
+INSERT INTO instances ({", ".join(NEW_INSTANCE_COLUMNS)})
+VALUES (?, ?, ?, ?, ?, ?, ?, ?j, ?j, ?j, ?, ?, ?, ?, ?j)
+"""
+
 # Columns holding JSON, by table: text on SQLite, decoded by psycopg on PostgreSQL.
 JSON_COLUMNS: dict[str, frozenset[str]] = {
     "candidates": frozenset({"attributes"}),
