@@ -13,8 +13,6 @@ from typing import Any
 
 import psycopg
 
-from admission_flow.store.engine import normalise_url
-
 Key = tuple[str, int, str]  # pstats' (file, line, function)
 # (label, part of the file's path or "~" for C functions, function names separated by "|"). Matches are summed,
 # except where the label says "outermost": nested matches (a function and the inner one of the same name it
@@ -43,8 +41,12 @@ def with_search_path(url: str, schema: str) -> str:
 
 
 def libpq_url(url: str) -> str:
-    """psycopg wants ``postgresql://``; SQLAlchemy's ``postgresql+psycopg://`` is turned back."""
-    return normalise_url(url).replace("postgresql+psycopg://", "postgresql://", 1)
+    """psycopg wants ``postgresql://``: SQLAlchemy's ``postgresql+psycopg://`` and the ``postgres://`` alias are
+    turned into it (the benches import nothing of the package's internals, which are being reorganised)."""
+    for prefix in ("postgresql+psycopg://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql://" + url[len(prefix) :]
+    return url
 
 
 @contextmanager
