@@ -227,7 +227,7 @@ def bare_transactions(flow: AdmissionFlow) -> tuple[Callable[[], None], Callable
 
     def load(candidate_id: str) -> None:
         with transaction() as tx:
-            tx.load_instance(candidate_id)
+            tx.instances.load(candidate_id)
 
     return empty, load
 

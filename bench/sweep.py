@@ -48,13 +48,15 @@ from common import (
 )
 from sqlalchemy import bindparam, delete, update
 
+from admission_flow.domain.recipients import collect_recipients, role_contacts
 from admission_flow.flow import AdmissionFlow
+from admission_flow.services.sweep_plans import SweepPlans, Unrunnable, context
 from admission_flow.settings import Settings
-from admission_flow.store.repository import instances
-from admission_flow.store.timers import outbox, timers
+from admission_flow.store.instances import instances
+from admission_flow.store.outbox import outbox
+from admission_flow.store.timers import timers
 from admission_flow.testing import ManualClock
 from admission_flow.testing.scenario import add_sample_orgs, drive
-from admission_flow.timekeeper import SweepPlans, resolve_recipients
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
@@ -145,7 +147,7 @@ def probationary_template(flow: AdmissionFlow) -> tuple[dict[str, str], list[str
     record = drive(flow, candidate_id(0), DRIVE_FROM, until=STATE)
     assert record.state == STATE, record.state
     with flow.store.transaction(readonly=True) as tx:
-        inst = tx.load_instance(candidate_id(0))
+        inst = tx.instances.load(candidate_id(0))
     assert inst is not None
     return dict(inst.dates), list(inst.flags), dict(inst.documents)
 
@@ -227,18 +229,22 @@ class Payload:
 
 
 def render_payloads(flow: AdmissionFlow, instance_id: int) -> dict[int, Payload]:
-    """Render each rung's message for one instance from the context the sweep stores (``Timekeeper.context``)."""
+    """Render each rung's message for one instance from the context the sweep stores (``sweep_plans.context``)."""
     with flow.store.transaction(readonly=True) as tx:
-        inst = tx.load_instances_by_id([instance_id])[instance_id]
-        ancestry = tx.org_ancestry(inst.org.id)
+        inst = tx.instances.load_by_ids([instance_id])[instance_id]
+        ancestry = tx.orgs.ancestry(inst.org.id)
     wf = flow.catalog.get(inst.workflow_id, inst.workflow_version)
     deadline = next(d for d in wf.spec.states[STATE].deadlines if d.id == DEADLINE)
     due_on = date.fromisoformat(inst.dates["probation_end_on"])
     payloads = {}
     for rung, spec in enumerate(deadline.remind, start=1):
-        recipients, missing = resolve_recipients(spec.to, inst, ancestry)
-        context = flow.timekeeper.context(wf, inst, deadline, due_on, recipients, NOW)
-        subject, body = flow.renderer.render(spec.template, context)
+        recipients, missing = collect_recipients(
+            spec.to, inst.candidate.full_name, inst.candidate.email, lambda role: role_contacts(role, ancestry)
+        )
+        today = NOW.astimezone(ZONE).date()
+        org, who = (inst.org.id, inst.org.name), (inst.candidate.id, inst.candidate.full_name)
+        values = context(wf, STATE, deadline, org, who, due_on, today, recipients)
+        subject, body = flow._deps.renderer.render(spec.template, values)
         problem = f"no e-mail address for role(s): {', '.join(missing)}" if missing else None
         status = "pending" if recipients else "dead"
         payloads[rung] = Payload(spec.template, json.dumps(recipients), subject, body, status, problem)
@@ -592,14 +598,14 @@ def compare(
 BREAKDOWN: Breakdown = (
     ("AdmissionFlow.sweep (total)", "admission_flow/flow.py", "sweep"),
     ("  Store.transaction enter+exit (pool, BEGIN, COMMIT)", "contextlib.py", "__enter__|__exit__"),
-    ("  SweepStatements.claim (joined SELECT … LIMIT batch)", "admission_flow/store/sweeping.py", "claim"),
-    ("  Timekeeper._process (per batch, all below)", "admission_flow/timekeeper.py", "_process"),
-    ("    SweepPlans.get (plan per pinned workflow, deadline, rung)", "admission_flow/timekeeper.py", "get"),
-    ("      Timekeeper.plan (once per sweep and key)", "admission_flow/timekeeper.py", "plan"),
-    ("    SweepPlans.message (recipients, context JSON)", "admission_flow/timekeeper.py", "message"),
-    ("      SweepPlans.contacts (cached per org and role)", "admission_flow/timekeeper.py", "contacts"),
-    ("    SweepStatements.insert_outbox (executemany INSERT)", "admission_flow/store/sweeping.py", "insert_outbox"),
-    ("    SweepStatements.finish (UPDATE per outcome)", "admission_flow/store/sweeping.py", "finish"),
+    ("  SqlTimers.claim_due (joined SELECT … LIMIT batch)", "admission_flow/store/timers.py", "claim_due"),
+    ("  sweep._process (per batch, all below)", "admission_flow/services/sweep.py", "_process"),
+    ("    SweepPlans.get (plan per pinned workflow, deadline, rung)", "admission_flow/services/sweep_plans.py", "get"),
+    ("      plan_rung (once per sweep and key)", "admission_flow/services/sweep_plans.py", "plan_rung"),
+    ("    SweepPlans.message (recipients, context JSON)", "admission_flow/services/sweep_plans.py", "message"),
+    ("      SweepPlans.contacts (cached per org and role)", "admission_flow/services/sweep_plans.py", "contacts"),
+    ("    SqlOutbox.insert_swept (executemany INSERT)", "admission_flow/store/outbox.py", "insert_swept"),
+    ("    SqlTimers.finish (UPDATE per outcome)", "admission_flow/store/timers.py", "finish"),
     ("Prepared.many (parameter rows + executemany)", "admission_flow/store/prepared.py", "many"),
     ("driver executemany (all)", "~", "executemany"),
     ("driver execute (all)", "~", "execute"),
@@ -643,12 +649,12 @@ def per_call(fn: Callable[[], object], repeat: int) -> float:
 def part_costs(flow: AdmissionFlow, backend: Backend, due: int, batch: int) -> None:
     """Unprofiled µs per due row of the sweep's parts, to size the profile's hot spots without cProfile's skew."""
     prepare(backend, due)  # the due rows pending again, so the claims below find a full batch
-    sweep = flow.store.hot.sweep
+    claim_sql = flow.store.statements.timers.claim
     with flow.store.transaction() as tx:
-        rows = sweep.claim(tx.cursor(), NOW, batch)
-        plans = SweepPlans(flow.timekeeper, NOW)
+        rows = tx.timers.claim_due(NOW, batch)
+        plans = SweepPlans(flow._deps, NOW)  # the bench times the internals
         plan = plans.get(rows[0])
-        assert not isinstance(plan, str) and plan.template is not None
+        assert not isinstance(plan, Unrunnable) and plan.template is not None
         plans.message(tx, plan, rows[0])  # fills the contact cache, as the first row of a sweep does
         message = plans.message(tx, plan, rows[0])
     floor_claim = SQLITE_CLAIM if backend.name == "sqlite" else PG_CLAIM.replace(" FOR UPDATE SKIP LOCKED", "")
@@ -657,12 +663,12 @@ def part_costs(flow: AdmissionFlow, backend: Backend, due: int, batch: int) -> N
 
     def claim() -> None:
         with flow.store.transaction() as tx:
-            sweep.claim(tx.cursor(), NOW, batch)
+            tx.timers.claim_due(NOW, batch)
 
     def claim_sql_only() -> None:
         with flow.store.transaction() as tx:
             cursor = tx.cursor()
-            cursor.execute(sweep.claim_sql.sql, sweep.claim_sql.parameters({"now": NOW, "limit": batch})).fetchall()
+            cursor.execute(claim_sql.sql, claim_sql.parameters({"now": NOW, "limit": batch})).fetchall()
 
     def claim_floor_sql() -> None:
         with flow.store.transaction() as tx:
@@ -675,13 +681,13 @@ def part_costs(flow: AdmissionFlow, backend: Backend, due: int, batch: int) -> N
 
     print(f"\nUnprofiled cost of the parts of a sweep on {flow.store.dialect} (µs per due row, best of 3)")
     parts: tuple[tuple[str, Callable[[], object], int, int], ...] = (
-        (f"SweepStatements.claim, batch of {len(rows)} (joined, with conversions)", claim, 5, len(rows)),
+        (f"SqlTimers.claim_due, batch of {len(rows)} (joined, with conversions)", claim, 5, len(rows)),
         ("  the same SQL, fetchall only (no conversions, no tuples)", claim_sql_only, 5, len(rows)),
         ("  the floor's claim SQL (id, instance_id, rung) on the same cursor", claim_floor_sql, 5, len(rows)),
         ("SweepPlans.message (recipients, context JSON, outbox row)", messages, 5, len(rows)),
         (
             "Renderer.render, paid at delivery, not in the sweep",
-            lambda: flow.renderer.render(plan.template or "", context),
+            lambda: flow._deps.renderer.render(plan.template or "", context),
             2000,
             1,
         ),
@@ -729,7 +735,7 @@ def grow(flow: AdmissionFlow, backend: Backend, ids: Sequence[int], have: int, t
     backend.load(future_rows(ids, have - due, total - due))
     backend.analyze()
     log(f"table grown to {total:,} rows ({total - due:,} not due), analysed", started)
-    claim = flow.store.hot.sweep.claim_sql
+    claim = flow.store.statements.timers.claim
     floor = (
         (SQLITE_CLAIM, ("pending", sqlite_instant(NOW), 500))
         if backend.name == "sqlite"

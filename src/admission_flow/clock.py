@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+from admission_flow.errors import InvalidInput
 
 
 class Clock(Protocol):
@@ -22,3 +24,27 @@ def ensure_utc(instant: datetime) -> datetime:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError(f"naive datetime {instant!r}: instants must be timezone-aware")
     return instant.astimezone(UTC)
+
+
+def ensure_aware(instant: datetime, what: str) -> datetime:
+    """An instant given by a caller (``sweep(now=...)``), in UTC; a naive one is the caller's mistake."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise InvalidInput(f"{what}: naive datetime {instant.isoformat()}: give a timezone-aware instant")
+    return instant.astimezone(UTC)
+
+
+class ManualClock:
+    """A clock that only moves when told to (tests, dry runs, embedders' simulations)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = ensure_utc(start)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, instant: datetime) -> None:
+        self._now = ensure_utc(instant)
+
+    def advance(self, delta: timedelta) -> datetime:
+        self._now = self._now + delta
+        return self._now

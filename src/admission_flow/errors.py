@@ -186,3 +186,14 @@ class StoreError(OperationError):
     exit_code = 1
     http_status = 503
     code = "store_unavailable"
+
+
+class DuplicateKey(StoreError):
+    """A unique constraint refused a row; ``detail`` names the constraint when the driver says. The use cases
+    turn it into ``AlreadyExists`` (or a replay, for an idempotency key)."""
+
+    code = "duplicate_key"
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"duplicate key: {detail}")

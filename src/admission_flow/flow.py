@@ -1,18 +1,21 @@
-"""``AdmissionFlow``: the facade embedders use, and the composition root that wires the parts together."""
+"""``AdmissionFlow``: the one door of the package. Each method checks its input and makes one use-case call.
+
+Adapters (the CLI, later the REST API and the dashboard) and embedders call only this class; the parts it runs
+on are wired by ``bootstrap.build``.
+"""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from admission_flow.calendar import WorkingCalendar, load_calendar
-from admission_flow.clock import Clock, SystemClock
+from admission_flow import bootstrap
+from admission_flow.calendar import WorkingCalendar
+from admission_flow.clock import Clock, ManualClock
 from admission_flow.domain.inputs import EventInput, NewCandidate, NewOrg, check_lengths, json_safe, validated
 from admission_flow.domain.records import (
     CandidateRecord,
@@ -20,32 +23,27 @@ from admission_flow.domain.records import (
     DeliveryReport,
     EventRecord,
     FireResult,
+    MigrationItem,
     Option,
     OrgRecord,
     OutboxRecord,
     ReminderRecord,
     SweepReport,
+    TimelineEntry,
 )
 from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.engine.catalog import Catalog
 from admission_flow.errors import ConfigurationError
-from admission_flow.guards import GuardParams, GuardRegistry, NoParams, default_registry
+from admission_flow.guards import GuardParams, GuardRegistry, NoParams
 from admission_flow.guards.base import GuardCheck, P
 from admission_flow.notify import Notifier
-from admission_flow.notify.render import Renderer
-from admission_flow.notify.smtp import SmtpNotifier
-from admission_flow.reports import TimeReports
-from admission_flow.service import AdmissionService
+from admission_flow.services import candidates, delivery, events, listings, migration, orgs, simulation, sweep
 from admission_flow.settings import Settings, load_settings
-from admission_flow.store.engine import build_engine
-from admission_flow.store.repository import InstanceRow, Store, Tx
-from admission_flow.timekeeper import Policy, Timekeeper
-
-log = logging.getLogger("admission_flow")
+from admission_flow.workflow.spec import WorkflowSpec
 
 
 class AdmissionFlow:
-    """Start candidates, fire events, ask what can happen next and why not, read history.
+    """Start candidates, fire events, ask what can happen next and why not, read history, keep deadlines.
 
     Build it with :meth:`from_settings`; call :meth:`upgrade_database` once per database; close it when done.
     """
@@ -59,33 +57,10 @@ class AdmissionFlow:
         notifier: Notifier | None = None,
     ) -> None:
         self.settings = settings
-        self.clock: Clock = clock or SystemClock()
-        self.guards = guards or default_registry()
-        self.store = Store(build_engine(settings.database_url))
-        self.renderer = Renderer(settings.templates_dir)
-        self._catalog: Catalog | None = None
-        self._calendar: WorkingCalendar | None = None
-        self._notifier = notifier
-        self.service = AdmissionService(self.store, self._get_catalog, self.clock, settings.timezone)
-        self.timekeeper = Timekeeper(
-            self.store,
-            self._get_catalog,
-            self._get_calendar,
-            self.clock,
-            self.renderer,
-            self._get_notifier,
-            Policy(
-                zone=ZoneInfo(settings.timezone),
-                reminder_time=settings.reminder_time,
-                sweep_batch=settings.sweep_batch,
-                sender=settings.smtp_sender,
-                max_attempts=settings.delivery_max_attempts,
-                backoff=timedelta(seconds=settings.delivery_backoff_seconds),
-                lease=timedelta(seconds=settings.delivery_lease_seconds),
-            ),
-        )
-        self.service.timekeeper = self.timekeeper
-        self.service.calendar = self._get_calendar
+        self._wiring, self._deps = bootstrap.build(settings, clock=clock, guards=guards, notifier=notifier)
+        self.clock: Clock = self._wiring.clock
+        self.guards = self._wiring.guards
+        self.store = self._wiring.store  # for tests and benchmarks that inspect the database; not an API
 
     @classmethod
     def from_settings(cls, *, clock: Clock | None = None, **overrides: Any) -> AdmissionFlow:
@@ -98,11 +73,18 @@ class AdmissionFlow:
 
     # ---------------------------------------------------------------- set-up
 
-    def upgrade_database(self) -> None:
-        """Create or upgrade the tables (Alembic, to the newest revision)."""
+    def upgrade_database(self) -> str:
+        """Create or upgrade the tables (Alembic, to the newest revision); returns the revision now current."""
         from admission_flow.store import migrate  # Alembic is only needed here
 
         migrate.upgrade(self.store.engine)
+        return self.database_revision() or ""
+
+    def database_revision(self) -> str | None:
+        """The schema revision of the database (None before the first upgrade)."""
+        from admission_flow.store import migrate
+
+        return migrate.current_revision(self.store.engine)
 
     def register_guard(
         self,
@@ -112,55 +94,42 @@ class AdmissionFlow:
         description: str = "",
         *,
         replace: bool = False,
+        needs_ancestry: bool = False,
     ) -> None:
-        """Add a guard that workflows can name (``replace=True`` overrides a built-in). Workflows are
-        (re)validated on next use."""
+        """Add a guard that workflows can name (``replace=True`` overrides a built-in; ``needs_ancestry=True`` if
+        it reads ``ctx.org_ancestry()``). Workflows are (re)validated on next use."""
         try:
-            self.guards.register(name, check, params, description, replace=replace)
+            self.guards.register(name, check, params, description, replace=replace, needs_ancestry=needs_ancestry)
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
-        self._catalog = None
+        self._wiring.forget_catalog()
 
     @property
     def catalog(self) -> Catalog:
-        return self._get_catalog()
-
-    def _get_catalog(self) -> Catalog:
-        if self._catalog is None:
-            folder = Path(self.settings.workflows_dir)
-            self._catalog = Catalog.from_folder(folder, self.guards, self.renderer.names())
-        return self._catalog
+        """Every workflow version of ``workflows_dir``, validated and compiled (loaded on first use)."""
+        return self._wiring.catalog()
 
     @property
     def calendar(self) -> WorkingCalendar:
-        return self._get_calendar()
+        return self._wiring.calendar()
 
-    def _get_calendar(self) -> WorkingCalendar:
-        if self._calendar is None:
-            path = Path(self.settings.calendar_file)
-            if not path.exists():
-                if "calendar_file" in self.settings.model_fields_set:  # named on purpose: a typo must not pass
-                    raise ConfigurationError(f"calendar_file {path}: no such file")
-                log.warning(
-                    "no calendar overrides at %s (relative to %s): working days come from the holidays package alone",
-                    path,
-                    Path.cwd(),
-                )
-            self._calendar = load_calendar(path)
-        return self._calendar
+    def check_configuration(self) -> None:
+        """Load the workflows and the calendar now (a worker fails at start, not at its first tick)."""
+        self._wiring.catalog()
+        self._wiring.calendar()
 
-    def _get_notifier(self) -> Notifier:
-        if self._notifier is None:
-            s = self.settings
-            self._notifier = SmtpNotifier(
-                s.smtp_host,
-                s.smtp_port,
-                security=s.smtp_security,
-                username=s.smtp_username,
-                password=s.smtp_password,
-                timeout=s.smtp_timeout_seconds,
-            )
-        return self._notifier
+    def workflow(self, ref: str) -> WorkflowSpec:
+        """A workflow version's definition by ``ID`` (the newest release) or ``ID@VERSION``."""
+        return self.catalog.resolve(ref).spec
+
+    @property
+    def holder(self) -> str:
+        """How this instance names itself in leases (``host:pid:id``): the sweep lease on SQLite."""
+        return self._deps.holder
+
+    def today(self) -> date:
+        """Today in the configured time zone (the default paper date of an event)."""
+        return self._deps.today()
 
     def close(self) -> None:
         self.store.dispose()
@@ -174,10 +143,13 @@ class AdmissionFlow:
     # ---------------------------------------------------------------- organisations and candidates
 
     def add_org(self, **values: Any) -> OrgRecord:
-        return self.service.add_org(validated(NewOrg, values))
+        return orgs.add_org(self._deps, validated(NewOrg, values))
+
+    def org(self, org_id: str) -> OrgRecord:
+        return orgs.get_org(self._deps, org_id)
 
     def orgs(self) -> list[OrgRecord]:
-        return self.service.list_orgs()
+        return orgs.list_orgs(self._deps)
 
     def add_candidate(self, *, workflow: str | None = None, on: date | None = None, **values: Any) -> CandidateRecord:
         """Register a person and start them on ``workflow`` (default: settings.default_workflow).
@@ -187,13 +159,13 @@ class AdmissionFlow:
         if "attributes" in values:
             values["attributes"] = json_safe(dict(values["attributes"] or {}), "attributes")
         candidate = validated(NewCandidate, values)
-        return self.service.enroll(candidate, workflow or self.settings.default_workflow, on=on)
+        return candidates.enroll(self._deps, candidate, workflow or self.settings.default_workflow, on=on)
 
     def candidate(self, candidate_id: str) -> CandidateRecord:
-        return self.service.get_candidate(candidate_id)
+        return candidates.get_candidate(self._deps, candidate_id)
 
     def candidates(self, *, org_id: str | None = None, state: str | None = None) -> list[CandidateRecord]:
-        return self.service.list_candidates(org_id=org_id, state=state)
+        return candidates.list_candidates(self._deps, org_id=org_id, state=state)
 
     # ---------------------------------------------------------------- events
 
@@ -213,7 +185,7 @@ class AdmissionFlow:
         acting_org: str | None = None,
     ) -> FireResult:
         """Apply ``trigger`` in one transaction, or raise ``TransitionRefused`` with every reason."""
-        check_lengths(actor, role, idempotency_key)
+        check_lengths(actor=actor, role=role, idempotency_key=idempotency_key)
         event = EventInput(
             occurred_on=on,
             actor=actor,
@@ -225,7 +197,7 @@ class AdmissionFlow:
             expected_version=expected_version,
             acting_org=acting_org,
         )
-        return self.service.fire(candidate_id, trigger, event)
+        return events.fire(self._deps, candidate_id, trigger, event)
 
     def options(
         self,
@@ -239,47 +211,65 @@ class AdmissionFlow:
     ) -> list[Option]:
         """Each trigger from the current state: allowed or not, and every reason why not."""
         event = EventInput(occurred_on=on, role=role, votes=votes, data=dict(data or {}), acting_org=acting_org)
-        return self.service.options(candidate_id, event)
+        return events.options(self._deps, candidate_id, event)
 
     def history(self, candidate_id: str) -> list[EventRecord]:
-        return self.service.history(candidate_id)
+        return events.history(self._deps, candidate_id)
 
     # ---------------------------------------------------------------- durable time
 
     def sweep(self, now: datetime | None = None) -> SweepReport:
         """Turn every due timer into an outbox message or an automatic event (batches, one transaction each)."""
-        return self.timekeeper.sweep(self._auto_fire, now)
+        return sweep.sweep(self._deps, now)
 
     def deliver(self, now: datetime | None = None, limit: int = 100) -> DeliveryReport:
         """Send due outbox messages; failures are recorded and retried with exponential backoff."""
-        return self.timekeeper.deliver(now, limit)
-
-    def _auto_fire(self, tx: Tx, inst: InstanceRow, trigger: str, on: date, actor: str) -> int:
-        event = EventInput(occurred_on=on, actor=actor, role="system")
-        return self.service.apply_event(tx, inst, trigger, event, on).event_id
+        return delivery.deliver(self._deps, now, limit)
 
     def deadlines(self, *, overdue: bool = False, org_id: str | None = None) -> list[DeadlineRecord]:
-        return self.reports.deadlines(overdue=overdue, org_id=org_id)
+        return listings.deadlines(self._deps, overdue=overdue, org_id=org_id)
 
     def upcoming_reminders(self, within: timedelta) -> list[ReminderRecord]:
-        return self.reports.upcoming(within)
+        return listings.upcoming(self._deps, within)
 
     def outbox(self, *, failed_only: bool = False, limit: int = 100) -> list[OutboxRecord]:
-        return self.reports.outbox(failed_only=failed_only, limit=limit)
+        return listings.outbox(self._deps, failed_only=failed_only, limit=limit)
 
     def retry_outbox(self, message_ids: Iterable[int] = ()) -> int:
         """Give dead messages another round of attempts (all of them, or those listed)."""
-        return self.reports.retry(list(message_ids))
+        return listings.retry_outbox(self._deps, list(message_ids))
 
     def retry_timers(self, candidate_id: str | None = None) -> int:
         """Set failed deadline and reminder rows (all of them, or one candidate's) to be acted on again by the
         next sweep: after the workflow file a candidate is pinned to was restored, or the data an automatic
         event lacked was fixed. A cause still there fails them again, with the reason."""
-        return self.reports.retry_timers(candidate_id)
+        return listings.retry_timers(self._deps, candidate_id)
 
-    @property
-    def reports(self) -> TimeReports:
-        return TimeReports(self)
+    # ---------------------------------------------------------------- workflow versions
+
+    def migrate(
+        self, from_ref: str, to_ref: str, *, org_id: str | None = None, dry_run: bool = True, actor: str = "migration"
+    ) -> list[MigrationItem]:
+        """Move running candidates from one workflow version to another (a report first: ``dry_run``)."""
+        return migration.migrate(self._deps, from_ref, to_ref, org_id=org_id, dry_run=dry_run, actor=actor)
+
+    def simulate(
+        self,
+        workflow: str,
+        start: date,
+        *,
+        path: list[simulation.Step] | None = None,
+        birth_date: date = date(1998, 5, 17),
+        org_id: str = "ks.anmy.ap1",
+    ) -> list[TimelineEntry]:
+        """Dry-run one hypothetical candidate on ``workflow`` from ``start``, in a sandbox (an in-memory
+        database, the sample organisation tree, a manual clock): every event, message and automatic event."""
+        clock = ManualClock(datetime.combine(start, time(9, 0), tzinfo=ZoneInfo(self.settings.timezone)))
+        settings = self.settings.model_copy(update={"database_url": "sqlite://"})
+        with AdmissionFlow(settings, clock=clock, guards=self.guards, notifier=simulation.NoMail()) as sandbox:
+            sandbox.upgrade_database()
+            run = simulation.Simulation(sandbox._deps, clock, workflow, start, birth_date, org_id)
+            return run.run(path or simulation.default_path())
 
 
 __all__ = ["AdmissionFlow", "DocumentRecord", "GuardParams", "Votes"]

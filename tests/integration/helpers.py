@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from admission_flow.errors import ConcurrentUpdate, TransitionRefused
 from admission_flow.flow import AdmissionFlow
 from admission_flow.settings import Settings
-from admission_flow.store.repository import Tx
+from admission_flow.store.events import SqlEvents
+from admission_flow.store.instances import SqlInstances
 from admission_flow.store.schema import Base, Document, Event, Instance
 from admission_flow.testing import ManualClock
 
@@ -167,8 +168,8 @@ def _warm(flow: AdmissionFlow) -> None:
     assert len(flow.catalog) > 0
 
 
-def _patch(name: str, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
-    setattr(Tx, name, wrap(getattr(Tx, name)))
+def _patch(owner: type, name: str, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
+    setattr(owner, name, wrap(getattr(owner, name)))
 
 
 def fire_in_rounds(
@@ -182,13 +183,13 @@ def fire_in_rounds(
     if meet_before_update is not None:
 
         def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
-            def update_instance(self: Tx, *args: Any, **kwargs: Any) -> bool:
+            def update(self: SqlInstances, *args: Any, **kwargs: Any) -> bool:
                 meet_before_update.wait(WAIT_SECONDS)
                 return bool(original(self, *args, **kwargs))
 
-            return update_instance
+            return update
 
-        _patch("update_instance", wrap)
+        _patch(SqlInstances, "update", wrap)
     with open_flow(url, workflows_dir=workflows_dir) as flow:
         _warm(flow)
         for shot in shots:
@@ -217,7 +218,7 @@ def fire_pausing_after_key_check(
     paused = threading.Event()
 
     def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
-        def event_by_key(self: Tx, key: str) -> Any:
+        def by_key(self: SqlEvents, key: str) -> Any:
             found = original(self, key)
             if not paused.is_set():
                 paused.set()
@@ -225,9 +226,9 @@ def fire_pausing_after_key_check(
                 resume.wait(WAIT_SECONDS)
             return found
 
-        return event_by_key
+        return by_key
 
-    _patch("event_by_key", wrap)
+    _patch(SqlEvents, "by_key", wrap)
     with open_flow(url, workflows_dir=workflows_dir) as flow:
         _warm(flow)
         results.put((shot.candidate_id, outcome(flow, shot)))

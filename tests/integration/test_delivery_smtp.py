@@ -19,7 +19,7 @@ from sqlalchemy import select
 from admission_flow.domain.records import CandidateRecord, OutboxRecord, ReminderRecord
 from admission_flow.domain.values import DocumentRecord
 from admission_flow.flow import AdmissionFlow
-from admission_flow.store.timers import outbox as OUTBOX
+from admission_flow.store.outbox import outbox as OUTBOX
 from admission_flow.testing import ManualClock
 from admission_flow.testing.scenario import SAMPLE_ORGS, add_sample_orgs, drive, sample_contacts
 

@@ -98,7 +98,7 @@ def test_an_added_org_comes_back_with_every_field_from_get_and_list(flow: Admiss
         attributes=NESTED_JSON,
     )
     assert added == expected
-    assert reader.service.get_org("st.ks") == expected
+    assert reader.org("st.ks") == expected
     assert [o.id for o in reader.orgs()] == ["st", "st.ks"]
     assert reader.orgs()[1] == expected
     assert reader.orgs()[0] == OrgRecord("st", "Tỉnh ủy Sóc Trăng", "province", None, False, False, {}, {})
@@ -116,7 +116,7 @@ def test_the_sample_org_tree_lists_in_id_order_with_its_parents(flow: AdmissionF
 
 def test_getting_an_unknown_org_raises_not_found(flow: AdmissionFlow) -> None:
     with pytest.raises(NotFound) as raised:
-        flow.service.get_org("không-có")
+        flow.org("không-có")
 
     assert (raised.value.kind, raised.value.key) == ("org", "không-có")
 
@@ -463,7 +463,7 @@ def test_candidate_attributes_holding_a_date_come_back_as_iso_text_like_org_attr
         id="an", full_name="Nguyễn Văn An", org_id="ks", attributes={"vào_đoàn": date(2014, 3, 26)}, workflow=WORKFLOW
     )
 
-    assert reader.service.get_org("ks").attributes == {"từ": "2020-01-01"}
+    assert reader.org("ks").attributes == {"từ": "2020-01-01"}
     assert reader.candidate("an").attributes == {"vào_đoàn": "2014-03-26"}
 
 

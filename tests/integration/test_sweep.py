@@ -8,7 +8,6 @@ still ahead of "now", except in the tests about history typed in late. Messages 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -19,12 +18,13 @@ import pytest
 from helpers import INSTANCES, open_flow, snapshot
 from sqlalchemy import func, insert, select, text
 
+from admission_flow.domain import stored as t
 from admission_flow.domain.values import DocumentRecord
 from admission_flow.errors import TransitionRefused
 from admission_flow.flow import AdmissionFlow
 from admission_flow.notify import OutgoingMail
+from admission_flow.services.sweep_plans import context
 from admission_flow.settings import Settings
-from admission_flow.store import timers as t
 from admission_flow.store.schema import Outbox, Timer, table
 from admission_flow.testing import ManualClock
 from admission_flow.testing.scenario import add_sample_orgs, drive
@@ -322,7 +322,7 @@ def test_the_candidate_is_reached_at_their_own_address_when_they_have_one(
 def test_each_stored_context_is_exactly_the_reference_context_even_for_names_json_must_escape(
     timed: AdmissionFlow, clock: ManualClock
 ) -> None:
-    """The sweep assembles the context JSON from cached parts; it must equal ``Timekeeper.context`` field by field."""
+    """The sweep assembles the context JSON from cached parts; it must equal ``sweep_plans.context`` field by field."""
     name = 'Nguyễn "Út" Văn\\An\tB'
     awaiting_decision(timed, clock, full_name=name, email="an@example.vn")
     awaiting_ceremony(timed, clock)
@@ -334,15 +334,17 @@ def test_each_stored_context_is_exactly_the_reference_context_even_for_names_jso
     messages = outbox_rows(timed)
     with timed.store.transaction(readonly=True) as tx:
         iid = messages[0]["instance_id"]
-        inst = tx.load_instances_by_id([iid])[iid]
+        inst = tx.instances.load_by_ids([iid])[iid]
     wf = timed.catalog.get(inst.workflow_id, inst.workflow_version)
     timer_rows = {r["id"]: r for r in timers_of(timed)}
     seen_with_candidate = seen_without = 0
     for m in messages:
         row = timer_rows[m["timer_id"]]
         deadline = next(d for d in wf.spec.deadlines_of(row["state"]) if d.id == row["deadline_id"])
-        then = dataclasses.replace(inst, state=row["state"])  # the instance as it was when the timer fell due
-        expected = timed.timekeeper.context(wf, then, deadline, row["due_on"], m["recipients"], m["created_at"])
+        today = m["created_at"].astimezone(VN).date()
+        who = (inst.candidate.id, inst.candidate.full_name)
+        org = (inst.org.id, inst.org.name)
+        expected = context(wf, row["state"], deadline, org, who, row["due_on"], today, m["recipients"])
         assert m["context"] == expected | {"due_on": row["due_on"].isoformat()}
         if "candidate" in {r["role"] for r in m["recipients"]}:
             seen_with_candidate += 1
@@ -956,7 +958,7 @@ def test_a_second_sqlite_flow_does_not_sweep_while_another_holder_has_the_lease(
         awaiting_ceremony(first, clock)
         now = local(date(2024, 12, 31))
         with first.store.transaction() as tx:
-            assert t.acquire_lease(tx.connection, "sweeper", first.timekeeper.holder, now, now + timedelta(minutes=5))
+            assert tx.timers.acquire_lease("sweeper", first.holder, now, now + timedelta(minutes=5))
 
         report = second.sweep(now)
 
@@ -1021,8 +1023,8 @@ def fill_with_not_due_timers(flow: AdmissionFlow, now: datetime) -> None:
 
 
 def claim_sql(flow: AdmissionFlow, now: datetime) -> tuple[str, Any]:
-    """The sweep's own claim statement (``store.sweeping``) and its parameters, as the sweep runs it."""
-    prepared = flow.store.hot.sweep.claim_sql
+    """The sweep's own claim statement (``store/timers.py``) and its parameters, as the sweep runs it."""
+    prepared = flow.store.statements.timers.claim
     return prepared.sql, prepared.parameters({"now": now, "limit": 500})
 
 
@@ -1068,7 +1070,7 @@ def test_the_claim_reads_due_rows_oldest_first_with_their_candidate(timed: Admis
     awaiting_ceremony(timed, clock)
     now = local(date(2024, 10, 3))
     with timed.store.transaction() as tx:
-        claimed = timed.store.hot.sweep.claim(tx.cursor(), now, 500)
+        claimed = tx.timers.claim_due(now, 500)
 
     assert [r.id for r in claimed] == [timer(timed, "ceremony", 1)["id"], timer(timed, "ceremony", 2)["id"]]
     first = claimed[0]

@@ -18,11 +18,11 @@ from helpers import INSTANCES, migrated_flow, snapshot
 from sqlalchemy import select
 
 from admission_flow.dates import add_months
+from admission_flow.domain import stored as t
 from admission_flow.domain.records import CandidateRecord, FireResult
 from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.errors import TransitionRefused
 from admission_flow.flow import AdmissionFlow
-from admission_flow.store import timers as t
 from admission_flow.store.schema import Timer, table
 from admission_flow.testing import ManualClock
 from admission_flow.testing.scenario import add_sample_orgs, drive

@@ -22,11 +22,11 @@ import pytest
 from helpers import INSTANCES, WORKFLOWS, event_rows, migrated_flow, rows_per_table, snapshot
 from sqlalchemy import select
 
+from admission_flow.domain import stored as t
 from admission_flow.domain.values import DocumentRecord
 from admission_flow.errors import InvalidInput, NotFound, TransitionRefused, WorkflowChanged
 from admission_flow.flow import AdmissionFlow
 from admission_flow.migration import MIGRATE_TRIGGER, migrate
-from admission_flow.store import timers as t
 from admission_flow.store.schema import Outbox, Timer, table
 from admission_flow.testing import ManualClock
 from admission_flow.testing.scenario import add_sample_orgs, drive

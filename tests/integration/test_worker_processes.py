@@ -36,8 +36,9 @@ from admission_flow.domain.records import CandidateRecord
 from admission_flow.flow import AdmissionFlow
 from admission_flow.notify import DeliveryError, OutgoingMail
 from admission_flow.settings import Settings
+from admission_flow.store.outbox import outbox
 from admission_flow.store.schema import Candidate, Instance, table
-from admission_flow.store.timers import outbox, timers
+from admission_flow.store.timers import timers
 from admission_flow.testing import ManualClock
 from admission_flow.testing.scenario import add_sample_orgs, drive
 

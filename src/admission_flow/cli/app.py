@@ -16,7 +16,7 @@ import typer
 
 from admission_flow.cli import parse, render
 from admission_flow.domain.inputs import ORG_KINDS
-from admission_flow.errors import AdmissionFlowError, ConfigurationError, Problem, WorkflowDefinitionError
+from admission_flow.errors import AdmissionFlowError, ConfigurationError, WorkflowDefinitionError
 
 if TYPE_CHECKING:
     from admission_flow.flow import AdmissionFlow
@@ -99,22 +99,10 @@ def validate(
     as_json: JsonOpt = False,
 ) -> None:
     """Check workflow files; print every problem as FILE:LINE:COLUMN: PATH: MESSAGE (exit 5 if any)."""
-    from admission_flow.engine.catalog import Catalog
-    from admission_flow.guards import default_registry
+    from admission_flow.bootstrap import validate_workflows
 
-    folders = paths or [settings_of(ctx).workflows_dir]
-    keys: list[dict[str, Any]] = []
-    problems: list[Problem] = []
-    from admission_flow.notify.render import Renderer
-
-    templates = Renderer(settings_of(ctx).templates_dir).names()
-    for folder in folders:
-        try:
-            catalog = Catalog.from_path(folder, default_registry(), templates)
-        except WorkflowDefinitionError as exc:
-            problems.extend(exc.problems)
-            continue
-        keys += [{"workflow": wf.key, "hash": wf.content_hash, "states": len(wf.spec.states)} for wf in catalog]
+    settings = settings_of(ctx)
+    keys, problems = validate_workflows(list(paths or [settings.workflows_dir]), settings)
     if problems:
         raise WorkflowDefinitionError(problems)
     if as_json:
@@ -147,10 +135,10 @@ def diagram(
     from admission_flow.workflow.diff import changed_states
 
     with open_flow(ctx) as flow:
-        spec = flow.catalog.resolve(workflow).spec
+        spec = flow.workflow(workflow)
         marked = list(highlight or [])
         if changed_from is not None:
-            marked += changed_states(flow.catalog.resolve(changed_from).spec, spec)
+            marked += changed_states(flow.workflow(changed_from), spec)
     render.out.print(mermaid(spec, highlight=marked, internal=internal), markup=False)
 
 
@@ -166,7 +154,7 @@ def diff_command(
     from admission_flow.workflow.diff import diff
 
     with open_flow(ctx) as flow:
-        changes = diff(flow.catalog.resolve(old).spec, flow.catalog.resolve(new).spec)
+        changes = diff(flow.workflow(old), flow.workflow(new))
     if as_json:
         render.emit_json([c.as_dict() for c in changes])
         return
@@ -182,11 +170,8 @@ def diff_command(
 @handled
 def db_upgrade(ctx: typer.Context) -> None:
     """Create or upgrade the tables to the newest revision."""
-    from admission_flow.store import migrate
-
     with open_flow(ctx) as flow:
-        flow.upgrade_database()
-        revision = migrate.current_revision(flow.store.engine)
+        revision = flow.upgrade_database()
     render.out.print(f"[green]ok[/green] database at revision {revision}")
 
 
@@ -288,7 +273,7 @@ def candidate_show(
     """Show a candidate, their state, recorded dates, flags and documents."""
     with open_flow(ctx) as flow:
         record = flow.candidate(candidate_id)
-        label = flow.catalog.resolve(record.workflow).spec.states[record.state].label.vi
+        label = flow.workflow(record.workflow).states[record.state].label.vi
     render.emit_json(record.as_dict()) if as_json else render.candidate(record, label)
 
 
@@ -332,7 +317,7 @@ def fire(
 ) -> None:
     """Fire an event; refused events print every reason (exit 4)."""
     with open_flow(ctx) as flow:
-        occurred_on = parse.parse_date(on) if on else flow.service.today()
+        occurred_on = parse.parse_date(on) if on else flow.today()
         result = flow.fire(
             candidate_id,
             trigger,

@@ -203,7 +203,7 @@ def run_demo(database: Path, workflows_dir: Path | None = None) -> None:
 
 
 def _summary(flow: AdmissionFlow, database: Path, refused: list[tuple[str, TransitionRefused]]) -> None:
-    spec = flow.catalog.resolve(flow.settings.default_workflow).spec
+    spec = flow.workflow(flow.settings.default_workflow)
     records = flow.candidates()
     table = Table(title=f"Cohort on {spec.key} — {len(records)} candidates, {len(flow.orgs())} organisations")
     for column in ("candidate", "organisation", "state", "key dates"):

@@ -23,10 +23,8 @@ def migrate(
 ) -> None:
     """Per candidate: the state mapping, deadlines that move, reminders cancelled or re-sent, and who cannot be mapped.
     Without --dry-run, applies exactly that, one audited event per candidate."""
-    from admission_flow.migration import migrate as run
-
     with open_flow(ctx) as flow:
-        items = run(flow, from_ref, to_ref, org_id=org, dry_run=dry_run)
+        items = flow.migrate(from_ref, to_ref, org_id=org, dry_run=dry_run)
     if as_json:
         render.emit_json({"dry_run": dry_run, "items": [dict(i.as_dict(), mappable=i.mappable) for i in items]})
         return

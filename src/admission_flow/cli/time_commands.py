@@ -92,8 +92,7 @@ def worker(
     for noisy in ("apscheduler", "transitions"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     with open_flow(ctx) as flow:
-        flow.catalog  # noqa: B018 — fail now, not at the first tick, if a workflow is invalid...
-        flow.calendar  # noqa: B018 — ...or the calendar overrides are
+        flow.check_configuration()  # fail now, not at the first tick, if a workflow or the calendar is invalid
         every = interval or flow.settings.sweep_interval_seconds
         render.err.print(f"worker: ticking every {every:g}s on {flow.settings.database_url} (Ctrl-C to stop)")
         run_worker(flow, every)
@@ -227,14 +226,15 @@ def simulate(
     as_json: JsonOpt = False,
 ) -> None:
     """Dry-run one hypothetical candidate on an in-memory database with a manual clock; print the timeline."""
-    from admission_flow.simulation import parse_path
-    from admission_flow.simulation import simulate as run
+    from admission_flow.flow import AdmissionFlow
+    from admission_flow.services.simulation import parse_path
 
-    settings = settings_of(ctx)
+    sandbox = settings_of(ctx).model_copy(update={"database_url": "sqlite://"})  # never touches the real database
     steps = parse_path(path) if path else None
-    timeline = run(
-        settings, workflow, parse.parse_date(start), path=steps, birth_date=parse.parse_date(birth_date), org_id=org
-    )
+    with AdmissionFlow(sandbox) as flow:
+        timeline = flow.simulate(
+            workflow, parse.parse_date(start), path=steps, birth_date=parse.parse_date(birth_date), org_id=org
+        )
     if as_json:
         render.emit_json([e.as_dict() for e in timeline])
         return

@@ -130,6 +130,11 @@ class CompiledWorkflow:
                 if t.trigger not in self._triggers_from[source]:
                     self._triggers_from[source].append(t.trigger)
         self.routes = {key: tuple(routes) for key, routes in grouped.items()}
+        self._ancestry_readers = frozenset(
+            key
+            for key, routes in self.routes.items()
+            if any(g.definition.needs_ancestry for r in routes for g in (*r.guards, *r.when))
+        )
 
     @property
     def key(self) -> str:
@@ -137,6 +142,10 @@ class CompiledWorkflow:
 
     def is_final(self, state: str) -> bool:
         return self.spec.states[state].final
+
+    def needs_ancestry(self, state: str, trigger: str) -> bool:
+        """Whether a guard of ``trigger`` from ``state`` reads the organisation ancestry."""
+        return (state, trigger) in self._ancestry_readers
 
     def triggers_from(self, state: str) -> list[str]:
         return list(self._triggers_from.get(state, ()))

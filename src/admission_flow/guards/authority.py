@@ -53,4 +53,10 @@ def competent_authority(ctx: GuardContext, p: AuthorityParams) -> Iterator[Reaso
 
 
 def register_authority_guards(registry: GuardRegistry) -> None:
-    registry.register("competent_authority", competent_authority, AuthorityParams, "the acting body holds the power")
+    registry.register(
+        "competent_authority",
+        competent_authority,
+        AuthorityParams,
+        "the acting body holds the power",
+        needs_ancestry=True,
+    )

@@ -46,7 +46,7 @@ class GuardContext:
     document_validity: Mapping[str, Duration] = field(default_factory=dict)
     calendar: WorkingCalendar | None = None  # for guards counting working days
     acting_org: str | None = None  # the organisation on whose behalf the event is recorded
-    org_ancestry: Callable[[], Sequence[OrgFacts]] = field(default=lambda: ())  # nearest first, loaded on demand
+    org_ancestry: Callable[[], Sequence[OrgFacts]] = field(default=lambda: ())  # nearest first (needs_ancestry)
 
     def date(self, name: str) -> date | None:
         """A date by name: ``occurred_on``, ``birth_date`` or one recorded on the candidate."""
@@ -94,6 +94,7 @@ class GuardDef(Generic[P]):
     params: type[P]
     check: GuardCheck[P]
     description: str = ""
+    needs_ancestry: bool = False  # reads ctx.org_ancestry(): the event then loads it before deciding
 
     def evaluate(self, ctx: GuardContext, params: GuardParams) -> list[Reason]:
         return list(self.check(ctx, params))  # type: ignore[arg-type]
@@ -113,10 +114,13 @@ class GuardRegistry:
         description: str = "",
         *,
         replace: bool = False,
+        needs_ancestry: bool = False,
     ) -> None:
+        """``needs_ancestry``: the guard reads ``ctx.org_ancestry()`` (the organisation and its ancestors); events
+        that name it load the ancestry before deciding, and no other event pays for that read."""
         if name in self._guards and not replace:
             raise ValueError(f"guard {name!r} is already registered (pass replace=True to override it)")
-        self._guards[name] = GuardDef(name=name, params=params, check=check, description=description)
+        self._guards[name] = GuardDef(name, params, check, description, needs_ancestry)
 
     def get(self, name: str) -> GuardDef[Any] | None:
         return self._guards.get(name)

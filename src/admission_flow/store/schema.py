@@ -165,6 +165,7 @@ class Outbox(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     timer_id: Mapped[int | None] = mapped_column(ForeignKey("timers.id"), unique=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="email", server_default="email")  # how it travels
     template: Mapped[str] = mapped_column(String(64))
     recipients: Mapped[list[dict[str, Any]]] = mapped_column(Json)
     subject: Mapped[str] = mapped_column(Text)  # empty until rendered at delivery

@@ -1,214 +1,210 @@
-"""Timers and outbox queries: projection writes, outbox delivery claims, leases and listings (the sweep's own
-claim, outbox INSERT and finishing UPDATE are prepared statements in ``sweeping.py``).
+"""Timer rows: projection's writes, the sweep's claim and finish, leases.
 
-Claims read only due rows through the ``(status, fire_at)`` / ``(status, next_attempt_at)`` indexes. On
-PostgreSQL they lock with ``FOR UPDATE SKIP LOCKED`` so any number of processes can work side by side without
-waiting for each other or taking the same row twice; SQLite serialises writers (``BEGIN IMMEDIATE``).
+The statements every event or swept row runs are prepared once per engine (``prepared.py``) and run on the
+DBAPI cursor. The claim reads only due rows through ``ix_timers_status_fire_at``, joined with what a reminder
+says of its candidate (current state and epoch, pinned workflow, name, e-mail, organisation), so a batch is one
+SELECT. On PostgreSQL it locks the timer rows alone (``FOR UPDATE OF timers SKIP LOCKED``): instances stay free
+for fires, and any number of sweepers share the work; SQLite serialises writers (``BEGIN IMMEDIATE``), and
+sweepers there take a lease. The finish marks the claimed rows' outcome, one statement per distinct outcome
+(``= ANY`` on PostgreSQL, an ``executemany`` by primary key on SQLite).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, insert, or_, select, update
+from sqlalchemy import BigInteger, Connection, Dialect, any_, bindparam, delete, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
-from admission_flow.store.schema import Lease, Outbox, Timer, table
+from admission_flow.domain.outcome import TimerPlan
+from admission_flow.domain.stored import CANCELLED, FAILED, PENDING, SKIPPED, Claimed, TimerRow
+from admission_flow.store.prepared import Prepared
+from admission_flow.store.schema import Candidate, Instance, Lease, Timer, table
 
-timers, outbox, leases = table(Timer), table(Outbox), table(Lease)
+timers, instances, candidates, leases = table(Timer), table(Instance), table(Candidate), table(Lease)
 
-PENDING, DONE, CANCELLED, SKIPPED, FAILED = "pending", "done", "cancelled", "skipped", "failed"
-SENDING, SENT, DEAD = "sending", "sent", "dead"
-
-
-def cancel_pending(conn: Connection, instance_id: int, now: datetime) -> int:
-    stmt = (
-        update(timers)
-        .where(timers.c.instance_id == instance_id, timers.c.status == PENDING)
-        .values(status=CANCELLED, processed_at=now, outcome="left the state")
+_TIMER_COLUMNS = [c.name for c in timers.c if c.name != "id"]
+_ROW_FIELDS = tuple(TimerRow.__dataclass_fields__)
+_NOW = bindparam("now", type_=timers.c.processed_at.type)
+_OF_STAY = (
+    select(*(timers.c[name] for name in _ROW_FIELDS))
+    .where(timers.c.instance_id == bindparam("iid"), timers.c.state_epoch == bindparam("epoch"))
+    .order_by(timers.c.occurrence, timers.c.id)
+)
+_CANCEL_ALL = (
+    update(timers)
+    .where(timers.c.instance_id == bindparam("iid"), timers.c.status == literal(PENDING))
+    .values(status=literal(CANCELLED), processed_at=_NOW, outcome=literal("left the state"))
+)
+_CANCEL_DEADLINE = (
+    update(timers)
+    .where(
+        timers.c.instance_id == bindparam("iid"),
+        timers.c.state_epoch == bindparam("epoch"),
+        timers.c.deadline_id == bindparam("deadline"),
+        timers.c.status == literal(PENDING),
     )
-    return conn.execute(stmt).rowcount
+    .values(status=literal(CANCELLED), processed_at=_NOW, outcome=bindparam("why"))
+)
+_MOVE = (
+    update(timers)
+    .where(timers.c.id == bindparam("tid"), timers.c.status == literal(PENDING))
+    .values(
+        due_on=bindparam("due_on", type_=timers.c.due_on.type),
+        fire_at=bindparam("fire_at", type_=timers.c.fire_at.type),
+    )
+)
+_SKIP = (
+    update(timers)
+    .where(timers.c.id == bindparam("tid"), timers.c.status == literal(PENDING))
+    .values(status=literal(SKIPPED), processed_at=_NOW, outcome=bindparam("why"))
+)
+_CURRENT = (
+    instances.c.state.label("current_state"),
+    instances.c.state_epoch.label("current_epoch"),
+    instances.c.workflow_id,
+    instances.c.workflow_version,
+    instances.c.workflow_hash,
+    candidates.c.id.label("candidate_id"),
+    candidates.c.full_name,
+    candidates.c.email,
+    candidates.c.org_id,
+)
+_CLAIMED = tuple(
+    timers.c[name] for name in ("id", "instance_id", "state", "state_epoch", "deadline_id", "rung", "due_on")
+)
+# Re-read after an automatic event changed the instance mid-batch (the later rows of the batch see it).
+CURRENT_FIELDS = tuple(c.name for c in _CURRENT)
+assert Claimed._fields == tuple(c.name for c in _CLAIMED) + CURRENT_FIELDS, "Claimed must follow the SELECT"
 
 
-def cancel_deadline(conn: Connection, instance_id: int, epoch: int, deadline_id: str, now: datetime, why: str) -> int:
+def claim_statement(dialect: Dialect) -> Any:
     stmt = (
-        update(timers)
-        .where(
-            timers.c.instance_id == instance_id,
-            timers.c.state_epoch == epoch,
-            timers.c.deadline_id == deadline_id,
-            timers.c.status == PENDING,
+        select(*_CLAIMED, *_CURRENT)
+        .select_from(timers)
+        .join(instances, instances.c.id == timers.c.instance_id)
+        .join(candidates, candidates.c.id == instances.c.candidate_id)
+        .where(timers.c.status == literal(PENDING), timers.c.fire_at <= bindparam("now", type_=timers.c.fire_at.type))
+        .order_by(timers.c.fire_at, timers.c.id)
+        .limit(bindparam("limit", type_=BigInteger()))
+    )
+    if dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True, of=timers)
+    return stmt
+
+
+def _current_statement() -> Any:
+    return (
+        select(*_CURRENT)
+        .select_from(instances)
+        .join(candidates, candidates.c.id == instances.c.candidate_id)
+        .where(instances.c.id == bindparam("iid"))
+    )
+
+
+class TimerStatements:
+    """Projection's and the sweep's statements, prepared once per engine."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.postgresql = dialect.name == "postgresql"
+        self.of_stay = Prepared(_OF_STAY, dialect)
+        self.cancel_all = Prepared(_CANCEL_ALL, dialect)
+        self.cancel_deadline = Prepared(_CANCEL_DEADLINE, dialect)
+        self.move = Prepared(_MOVE, dialect)
+        self.skip = Prepared(_SKIP, dialect)
+        self.insert = Prepared(insert(timers), dialect, _TIMER_COLUMNS, for_executemany=True)
+        self.claim = Prepared(claim_statement(dialect), dialect)
+        self.current = Prepared(_current_statement(), dialect)
+        values = {"status": bindparam("status"), "outcome": bindparam("outcome"), "processed_at": _NOW}
+        if self.postgresql:
+            where = timers.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger())))
+        else:
+            where = timers.c.id == bindparam("id")
+        self.finish = Prepared(update(timers).where(where).values(**values), dialect)
+
+
+def timer_row(row: Any) -> TimerRow:
+    values = row._mapping
+    return TimerRow(*(values[name] for name in _ROW_FIELDS))
+
+
+class SqlTimers:
+    def __init__(self, connection: Connection, cursor: Any, statements: TimerStatements) -> None:
+        self._connection = connection
+        self._cursor = cursor
+        self._sql = statements
+
+    # ------------------------------------------------------------ projection (inside the event's transaction)
+
+    def of_stay(self, instance_id: int, epoch: int) -> list[TimerRow]:
+        found = self._sql.of_stay.all(self._cursor(), {"iid": instance_id, "epoch": epoch})
+        return [TimerRow(*r) for r in found]
+
+    def apply(self, instance_id: int, epoch: int, plan: TimerPlan, now: datetime) -> None:
+        """Write a decided timer plan: cancel (all pending, or per deadline), move, then insert."""
+        cursor, sql = self._cursor(), self._sql
+        if plan.cancel_all:
+            sql.cancel_all.execute(cursor, {"iid": instance_id, "now": now})
+        for deadline, why in plan.cancel:
+            params = {"iid": instance_id, "epoch": epoch, "deadline": deadline, "now": now, "why": why}
+            sql.cancel_deadline.execute(cursor, params)
+        for move in plan.moves:
+            sql.move.execute(cursor, {"tid": move.timer_id, "due_on": move.due_on, "fire_at": move.fire_at})
+            if move.skip is not None:
+                sql.skip.execute(cursor, {"tid": move.timer_id, "now": now, "why": move.skip})
+        if plan.inserts:
+            sql.insert.many(cursor, [{**r, "instance_id": instance_id} for r in plan.inserts], {})
+
+    def set_status(self, timer_id: int, status: str, processed_at: datetime | None, why: str | None) -> None:
+        stmt = (
+            update(timers).where(timers.c.id == timer_id).values(status=status, processed_at=processed_at, outcome=why)
         )
-        .values(status=CANCELLED, processed_at=now, outcome=why)
-    )
-    return conn.execute(stmt).rowcount
+        self._connection.execute(stmt)
 
+    def retry_failed(self, instance_ids: Sequence[int] | None) -> int:
+        """Failed rows (all, or those of the instances listed) back to pending: the next sweep acts on them."""
+        stmt = update(timers).where(timers.c.status == FAILED).values(status=PENDING, outcome=None, processed_at=None)
+        if instance_ids is not None:
+            stmt = stmt.where(timers.c.instance_id.in_(list(instance_ids)))
+        return int(self._connection.execute(stmt).rowcount)
 
-def set_timer_status(
-    conn: Connection, timer_id: int, status: str, processed_at: datetime | None, why: str | None
-) -> None:
-    conn.execute(
-        update(timers).where(timers.c.id == timer_id).values(status=status, processed_at=processed_at, outcome=why)
-    )
+    # ------------------------------------------------------------ the sweep
 
+    def claim_due(self, now: datetime, limit: int) -> list[Claimed]:
+        return [Claimed(*r) for r in self._sql.claim.all(self._cursor(), {"now": now, "limit": limit})]
 
-def cancel_deadline_rung(conn: Connection, timer_id: int, now: datetime, why: str) -> None:
-    conn.execute(
-        update(timers)
-        .where(timers.c.id == timer_id, timers.c.status == PENDING)
-        .values(status=SKIPPED, processed_at=now, outcome=why)
-    )
+    def current(self, instance_id: int) -> dict[str, Any]:
+        row = self._sql.current.first(self._cursor(), {"iid": instance_id})
+        assert row is not None, f"instance {instance_id} vanished"
+        return dict(zip(CURRENT_FIELDS, row, strict=True))
 
+    def fire_at(self, timer_id: int) -> datetime:
+        return self._connection.execute(select(timers.c.fire_at).where(timers.c.id == timer_id)).scalar_one()  # type: ignore[no-any-return]
 
-def timers_of_epoch(conn: Connection, instance_id: int, epoch: int) -> list[Row[Any]]:
-    """The rows of one stay in a state, oldest occurrence first (so a dict by (deadline, rung) keeps the latest)."""
-    stmt = (
-        select(timers)
-        .where(timers.c.instance_id == instance_id, timers.c.state_epoch == epoch)
-        .order_by(timers.c.occurrence, timers.c.id)
-    )
-    return list(conn.execute(stmt))
+    def finish(self, outcomes: Mapping[tuple[str, str], Sequence[int]], now: datetime) -> None:
+        """``outcomes``: the timer ids per (status, outcome); every row is marked processed at ``now``."""
+        cursor, sql = self._cursor(), self._sql
+        for (status, outcome), ids in outcomes.items():
+            shared = {"status": status, "outcome": outcome, "now": now}
+            if sql.postgresql:
+                sql.finish.execute(cursor, {**shared, "ids": list(ids)})
+            else:
+                sql.finish.many(cursor, [{"id": i} for i in ids], shared)
 
+    # ------------------------------------------------------------ leases
 
-def insert_timers(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(timers), list(rows))
-
-
-def fire_at_of(conn: Connection, timer_id: int) -> datetime:
-    return conn.execute(select(timers.c.fire_at).where(timers.c.id == timer_id)).scalar_one()  # type: ignore[no-any-return]
-
-
-def move_timer(conn: Connection, timer_id: int, *, due_on: Any, fire_at: datetime) -> None:
-    conn.execute(
-        update(timers).where(timers.c.id == timer_id, timers.c.status == PENDING).values(due_on=due_on, fire_at=fire_at)
-    )
-
-
-def claim_outbox(conn: Connection, now: datetime, limit: int, lease_until: datetime) -> list[Row[Any]]:
-    """Messages ready to send (pending and due, or claimed by someone whose lease ran out); leases them."""
-    ready = or_(
-        and_(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now),
-        and_(outbox.c.status == SENDING, outbox.c.lease_until <= now),
-    )
-    stmt = select(outbox).where(ready).order_by(outbox.c.next_attempt_at, outbox.c.id).limit(limit)
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    rows = list(conn.execute(stmt))
-    if rows:
-        conn.execute(
-            update(outbox)
-            .where(outbox.c.id.in_([r.id for r in rows]))
-            .values(status=SENDING, lease_until=lease_until, attempts=outbox.c.attempts + 1)
-        )
-    return rows
-
-
-def _held(message_id: int, lease: datetime) -> Any:
-    """Only the worker whose lease is still the row's may record the outcome (a slow worker whose lease ran out
-    must not undo what the next one recorded)."""
-    return and_(outbox.c.id == message_id, outbox.c.status == SENDING, outbox.c.lease_until == lease)
-
-
-def store_text(conn: Connection, message_id: int, subject: str, body: str) -> None:
-    conn.execute(update(outbox).where(outbox.c.id == message_id).values(subject=subject, body=body))
-
-
-def mark_sent(conn: Connection, message_id: int, lease: datetime, now: datetime) -> bool:
-    # last_error is kept: it may note a role that had no address, which stays true after sending.
-    stmt = update(outbox).where(_held(message_id, lease)).values(status=SENT, sent_at=now, lease_until=None)
-    return conn.execute(stmt).rowcount == 1
-
-
-def mark_failed(
-    conn: Connection,
-    message_id: int,
-    lease: datetime,
-    *,
-    error: str,
-    retry_at: datetime | None,
-    recipients: list[dict[str, Any]] | None = None,
-) -> bool:
-    """Record a failed attempt: retry at ``retry_at`` (only ``recipients`` if given), or give up (dead)."""
-    values: dict[str, Any] = {"last_error": error, "lease_until": None}
-    values.update({"status": PENDING, "next_attempt_at": retry_at} if retry_at else {"status": DEAD})
-    if recipients is not None:
-        values["recipients"] = recipients
-    return conn.execute(update(outbox).where(_held(message_id, lease)).values(**values)).rowcount == 1
-
-
-def list_outbox(conn: Connection, *, failed_only: bool, limit: int) -> list[Row[Any]]:
-    stmt = select(outbox).order_by(outbox.c.id.desc()).limit(limit)
-    if failed_only:
-        stmt = stmt.where(or_(outbox.c.status == DEAD, and_(outbox.c.status != SENT, outbox.c.last_error.is_not(None))))
-    return list(conn.execute(stmt))
-
-
-def retry_outbox(conn: Connection, now: datetime, message_ids: Sequence[int] | None) -> int:
-    stmt = update(outbox).where(outbox.c.status == DEAD).values(status=PENDING, next_attempt_at=now, attempts=0)
-    if message_ids:
-        stmt = stmt.where(outbox.c.id.in_(list(message_ids)))
-    return conn.execute(stmt).rowcount
-
-
-def retry_failed(conn: Connection, instance_ids: Sequence[int] | None) -> int:
-    """Failed timers (all, or those of the instances listed) back to pending: the next sweep acts on them again."""
-    stmt = update(timers).where(timers.c.status == FAILED).values(status=PENDING, outcome=None, processed_at=None)
-    if instance_ids is not None:
-        stmt = stmt.where(timers.c.instance_id.in_(list(instance_ids)))
-    return conn.execute(stmt).rowcount
-
-
-def pending_timers(
-    conn: Connection, *, kind: str | None, before: datetime | None, instance_ids: Sequence[int] | None
-) -> list[Row[Any]]:
-    stmt = select(timers).where(timers.c.status == PENDING).order_by(timers.c.fire_at, timers.c.id)
-    if kind is not None:
-        stmt = stmt.where(timers.c.kind == kind)
-    if before is not None:
-        stmt = stmt.where(timers.c.fire_at <= before)
-    if instance_ids is not None:
-        stmt = stmt.where(timers.c.instance_id.in_(list(instance_ids)))
-    return list(conn.execute(stmt))
-
-
-def acquire_lease(conn: Connection, name: str, holder: str, now: datetime, until: datetime) -> bool:
-    """Take or renew the named lease; False if someone else holds it and it has not expired."""
-    current = conn.execute(select(leases).where(leases.c.name == name)).first()
-    if current is None:
-        conn.execute(insert(leases).values(name=name, holder=holder, expires_at=until))
+    def acquire_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Take or renew the named lease; False if someone else holds it and it has not expired."""
+        current = self._connection.execute(select(leases).where(leases.c.name == name)).first()
+        if current is None:
+            self._connection.execute(insert(leases).values(name=name, holder=holder, expires_at=until))
+            return True
+        if current.holder != holder and current.expires_at > now:
+            return False
+        self._connection.execute(update(leases).where(leases.c.name == name).values(holder=holder, expires_at=until))
         return True
-    if current.holder != holder and current.expires_at > now:
-        return False
-    conn.execute(update(leases).where(leases.c.name == name).values(holder=holder, expires_at=until))
-    return True
 
-
-def release_lease(conn: Connection, name: str, holder: str) -> None:
-    conn.execute(delete(leases).where(leases.c.name == name, leases.c.holder == holder))
-
-
-def open_deadlines(conn: Connection, org_ids: Sequence[str] | None) -> list[Row[Any]]:
-    """The deadline row (rung 0) of each state a candidate is still in, with the candidate's name and org."""
-    from admission_flow.store.schema import Candidate, Instance, table
-
-    inst, cand = table(Instance), table(Candidate)
-    stmt = (
-        select(
-            timers,
-            inst.c.candidate_id,
-            inst.c.workflow_id,
-            inst.c.workflow_version,
-            inst.c.extensions,
-            cand.c.full_name,
-            cand.c.org_id,
-        )
-        .join(inst, and_(inst.c.id == timers.c.instance_id, inst.c.state_epoch == timers.c.state_epoch))
-        .join(cand, cand.c.id == inst.c.candidate_id)
-        .where(timers.c.rung == 0, timers.c.status.in_([PENDING, DONE, FAILED]))
-        .order_by(timers.c.due_on, timers.c.id)
-    )
-    if org_ids is not None:
-        stmt = stmt.where(cand.c.org_id.in_(list(org_ids)))
-    return list(conn.execute(stmt))
+    def release_lease(self, name: str, holder: str) -> None:
+        self._connection.execute(delete(leases).where(leases.c.name == name, leases.c.holder == holder))

@@ -1,0 +1,234 @@
+"""What an event does, decided as one value: ``decide(loaded, ...) -> Outcome``.
+
+An event is *load → decide → write*. The use case loads what the event needs (the instance with its candidate
+and organisation; the organisation ancestry when a guard declares it reads it; the destination of a transfer;
+the current stay's timer rows when the event may keep the state), :func:`decide` computes the whole outcome
+without touching a database, and the unit of work writes it in the event's transaction. A refusal is raised
+as ``TransitionRefused`` with every reason, before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from admission_flow.domain.inputs import EventInput
+from admission_flow.domain.outcome import NO_TIMERS, InstanceUpdate, Outcome, TimerPlan
+from admission_flow.domain.records import OrgRecord
+from admission_flow.domain.stored import Instance, TimerRow
+from admission_flow.domain.values import DocumentRecord, OrgFacts
+from admission_flow.engine.context import as_date, guard_context
+from admission_flow.engine.machine import CompiledWorkflow, Plan
+from admission_flow.engine.papers import document_json, document_row, merge_documents
+from admission_flow.engine.rules import corrections, extensions_after, record_dates, refusal
+from admission_flow.engine.timing import Stay, TimeRules, may_hold_pending, plan_timers
+from admission_flow.errors import InvalidInput, TransitionRefused
+
+CELL_KINDS = ("cell", "grassroots_cell")
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What one event reads before it is decided."""
+
+    instance: Instance
+    ancestry: tuple[OrgFacts, ...] | None = None  # only when a guard of the event declares it reads it
+    destination: OrgRecord | None = None  # the organisation a transfer names (data ``to_org``), if it exists
+    timers: tuple[TimerRow, ...] = ()  # the current stay's rows, when the event may keep the state
+
+
+def needs_timers(wf: CompiledWorkflow, state: str, trigger: str) -> bool:
+    """Whether deciding ``trigger`` may need the current stay's timer rows: only an event that can keep the
+    state (an internal route) in a state with deadlines reconciles existing rows."""
+    if not wf.spec.deadlines_of(state):
+        return False
+    return any(r.dest is None for r in wf.routes.get((state, trigger), ()))
+
+
+def transfers(wf: CompiledWorkflow, state: str, trigger: str) -> bool:
+    return any(r.spec.transfers for r in wf.routes.get((state, trigger), ()))
+
+
+def check_document_kinds(wf: CompiledWorkflow, docs: Sequence[DocumentRecord]) -> list[DocumentRecord]:
+    unknown = sorted({d.kind for d in docs} - set(wf.spec.documents))
+    if unknown:
+        raise InvalidInput(
+            f"unknown document kind(s) {', '.join(unknown)} for {wf.key}; known: {', '.join(wf.spec.documents)}"
+        )
+    return list(docs)
+
+
+def plan_event(
+    loaded: Loaded, wf: CompiledWorkflow, trigger: str, event: EventInput, occurred_on: date, rules: TimeRules
+) -> Plan:
+    """Choose the route and evaluate every guard (``options`` shows this plan; ``decide`` acts on it)."""
+    inst = loaded.instance
+    attached = check_document_kinds(wf, event.documents)
+    ctx = guard_context(inst, wf, trigger, occurred_on, event, attached, rules.calendar, loaded.ancestry)
+    return wf.plan(inst.state, trigger, ctx)
+
+
+def decide(
+    loaded: Loaded,
+    wf: CompiledWorkflow,
+    trigger: str,
+    event: EventInput,
+    occurred_on: date,
+    now: datetime,
+    rules: TimeRules,
+) -> Outcome:
+    """The whole outcome of ``trigger`` on the loaded instance, or ``TransitionRefused`` with every reason."""
+    inst = loaded.instance
+    plan = plan_event(loaded, wf, trigger, event, occurred_on, rules)
+    if not plan.allowed:
+        raise TransitionRefused(trigger, inst.state, plan.reasons)
+    route = plan.route
+    assert route is not None
+    new_state = wf.apply(plan)
+    dates = record_dates(plan, inst, occurred_on, rules.calendar)
+    dates.update(corrections(wf, plan, inst, event, rules.calendar))
+    extensions = extensions_after(wf, plan, inst, event)
+    destination = _destination(plan, inst, loaded.destination, event) if route.spec.transfers else None
+    moved = route.dest is not None
+    epoch = inst.version + 1 if moved else inst.state_epoch
+    entered_on = occurred_on if moved else (inst.state_entered_on or occurred_on)
+    flags = sorted((set(inst.flags) | set(route.spec.sets)) - set(route.spec.clears))
+    attached = list(event.documents)
+    if destination is not None:
+        event = EventInput(**{**_fields(event), "data": {**event.data, "from_org": inst.org.id}})
+    stay = Stay(inst.id, new_state, epoch, entered_on, anchor_dates(dates, inst), extensions, flags)
+    timers = _timers(wf, loaded, stay, trigger, moved, dates, extensions, flags, now, rules)
+    update = InstanceUpdate(
+        inst.id,
+        inst.version,
+        new_state,
+        dates,
+        flags,
+        merge_documents(inst.documents, attached),
+        now,
+        epoch,
+        entered_on,
+        extensions,
+    )
+    audit = event_row(
+        wf,
+        instance_id=inst.id,
+        seq=inst.version + 1,
+        trigger=trigger,
+        from_state=inst.state,
+        to_state=new_state,
+        event=event,
+        org_id=event.acting_org or inst.org.id,
+        occurred_on=occurred_on,
+        now=now,
+        attached=attached,
+    )
+    papers = tuple(document_row(d, wf, inst.id, now) for d in attached)
+    return Outcome(inst.candidate_id, update, audit, papers, destination, timers, inst.state, new_state, moved)
+
+
+def _timers(
+    wf: CompiledWorkflow,
+    loaded: Loaded,
+    stay: Stay,
+    trigger: str,
+    moved: bool,
+    dates: dict[str, str],
+    extensions: dict[str, int],
+    flags: list[str],
+    now: datetime,
+    rules: TimeRules,
+) -> TimerPlan:
+    inst = loaded.instance
+    deadlines = wf.spec.deadlines_of(stay.state)
+    unchanged = (
+        dates == inst.dates
+        and extensions == inst.extensions
+        and set(flags) == set(inst.flags)
+        and not any(trigger in d.done_by for d in deadlines)
+    )
+    if not moved and (not deadlines or unchanged):
+        return NO_TIMERS
+    known = {*inst.dates, *(("birth_date",) if inst.candidate.birth_date is not None else ())}
+    left_pending = moved and may_hold_pending(wf, inst.state, known, inst.flags)
+    return plan_timers(
+        wf,
+        stay,
+        moved=moved,
+        left_pending=left_pending,
+        existing=loaded.timers,
+        now=now,
+        rules=rules,
+        trigger=trigger,
+        cleared=set(inst.flags) - set(flags),
+        raised=set(flags) - set(inst.flags),
+    )
+
+
+def _fields(event: EventInput) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in EventInput.__dataclass_fields__}
+
+
+def _destination(plan: Plan, inst: Instance, org: OrgRecord | None, event: EventInput) -> str:
+    """The cell named by the event's ``to_org``; refused (nothing written) unless it is another existing cell."""
+    target = event.data.get("to_org")
+    if org is None or org.kind not in CELL_KINDS or org.id == inst.org.id:
+        raise refusal(
+            plan,
+            inst,
+            "transfer_destination_invalid",
+            en=f"to_org must name another existing cell (got {target!r})",
+            vi=f"to_org phải là một chi bộ khác đã có trong hệ thống (nhận được {target!r})",
+            to_org=target,
+            kind=None if org is None else org.kind,
+        )
+    return org.id
+
+
+def anchor_dates(recorded: dict[str, str], inst: Instance) -> dict[str, date]:
+    """The dates deadlines may count from: those recorded on the instance, and the candidate's birth date."""
+    dates = {k: as_date(v) for k, v in recorded.items()}
+    if inst.candidate.birth_date is not None:
+        dates["birth_date"] = inst.candidate.birth_date
+    return dates
+
+
+def event_row(
+    wf: CompiledWorkflow,
+    *,
+    instance_id: int,
+    seq: int,
+    trigger: str,
+    from_state: str | None,
+    to_state: str,
+    event: EventInput,
+    org_id: str,
+    occurred_on: date,
+    now: datetime,
+    attached: Sequence[DocumentRecord] = (),
+) -> dict[str, Any]:
+    """The audit row of one event: the only place an ``events`` row is built (fires, enrolment, migration)."""
+    return {
+        "instance_id": instance_id,
+        "seq": seq,
+        "trigger": trigger,
+        "from_state": from_state,
+        "to_state": to_state,
+        "actor": event.actor,
+        "role": event.role,
+        "org_id": org_id,
+        "occurred_on": occurred_on,
+        "recorded_at": now,
+        "payload": event.data,
+        "documents": [document_json(d, wf) for d in attached],
+        "votes": None if event.votes is None else vars(event.votes).copy(),
+        "workflow_id": wf.spec.id,
+        "workflow_version": wf.spec.version,
+        "workflow_hash": wf.content_hash,
+        "idempotency_key": event.idempotency_key,
+    }
+
+
+__all__ = ["Loaded", "Outcome", "decide", "event_row", "needs_timers", "plan_event"]

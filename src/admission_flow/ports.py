@@ -1,0 +1,189 @@
+"""The ports the use cases speak to: a unit of work and its repositories, in domain types.
+
+``store/`` implements them over SQLAlchemy (SQLite and PostgreSQL); the contract suite in
+``tests/integration/test_store_contract.py`` holds every implementation to the same behaviour. A use case
+receives a :class:`Database` and opens one unit of work per transaction: it commits when the block ends
+normally and rolls back on any exception. Nothing here names SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, Protocol
+
+from admission_flow.domain.outcome import Outcome, Start, TimerPlan
+from admission_flow.domain.records import EventRecord, OrgRecord
+from admission_flow.domain.stored import Claimed, Instance, KeyedEvent, OpenDeadline, OutboxRow, TimerRow
+
+
+class Orgs(Protocol):
+    def get(self, org_id: str) -> OrgRecord | None: ...
+
+    def all(self) -> list[OrgRecord]: ...
+
+    def insert(self, values: Mapping[str, Any]) -> None: ...
+
+    def ancestry(self, org_id: str) -> list[OrgRecord]:
+        """The organisation and its ancestors, nearest first (empty for an unknown id)."""
+        ...
+
+    def subtree(self, org_id: str) -> list[str]:
+        """The ids of the organisation and every organisation below it."""
+        ...
+
+
+class Instances(Protocol):
+    def load(self, candidate_id: str) -> Instance | None:
+        """The candidate's latest attempt."""
+        ...
+
+    def load_by_ids(self, instance_ids: Sequence[int]) -> dict[int, Instance]: ...
+
+    def latest(self, candidate_ids: Sequence[str]) -> list[Instance]:
+        """Each candidate's latest instance, in the order given."""
+        ...
+
+    def candidate_ids(self, *, org_ids: Sequence[str] | None = None, state: str | None = None) -> list[str]: ...
+
+    def ids_of(self, candidate_id: str) -> list[int]:
+        """Every attempt's instance id (empty for an unknown candidate)."""
+        ...
+
+    def next_attempt(self, candidate_id: str) -> int: ...
+
+    def insert_candidate(self, values: Mapping[str, Any]) -> None: ...
+
+    def insert(self, values: Mapping[str, Any]) -> int: ...
+
+    def repin(
+        self,
+        instance_id: int,
+        expected_version: int,
+        *,
+        workflow: tuple[str, str, str],
+        state: str,
+        epoch: int,
+        now: datetime,
+    ) -> bool:
+        """Pin the instance to another workflow ``(id, version, hash)`` and state, version-checked."""
+        ...
+
+
+class Events(Protocol):
+    def insert(self, row: Mapping[str, Any]) -> int: ...
+
+    def insert_documents(self, rows: Sequence[Mapping[str, Any]]) -> None: ...
+
+    def by_key(self, key: str) -> KeyedEvent | None: ...
+
+    def of_instance(self, instance_id: int) -> list[EventRecord]: ...
+
+
+class Timers(Protocol):
+    def of_stay(self, instance_id: int, epoch: int) -> list[TimerRow]:
+        """The rows of one stay in a state, oldest occurrence first."""
+        ...
+
+    def apply(self, instance_id: int, epoch: int, plan: TimerPlan, now: datetime) -> None: ...
+
+    def set_status(self, timer_id: int, status: str, processed_at: datetime | None, why: str | None) -> None: ...
+
+    def retry_failed(self, instance_ids: Sequence[int] | None) -> int: ...
+
+    def fire_at(self, timer_id: int) -> datetime: ...
+
+    def claim_due(self, now: datetime, limit: int) -> list[Claimed]:
+        """Due pending rows, oldest first, with their instance's current state (locked on PostgreSQL)."""
+        ...
+
+    def current(self, instance_id: int) -> dict[str, Any]:
+        """The instance's current state and candidate, as the claim reads them (after an automatic event)."""
+        ...
+
+    def finish(self, outcomes: Mapping[tuple[str, str], Sequence[int]], now: datetime) -> None: ...
+
+    def acquire_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool: ...
+
+    def release_lease(self, name: str, holder: str) -> None: ...
+
+
+class Outbox(Protocol):
+    def insert_swept(self, rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
+        """Messages the sweep wrote (``recipients`` and ``context`` already JSON text)."""
+        ...
+
+    def claim(self, now: datetime, limit: int, lease_until: datetime, channel: str) -> list[OutboxRow]: ...
+
+    def store_text(self, message_id: int, subject: str, body: str) -> None: ...
+
+    def mark_sent(self, message_id: int, lease: datetime, now: datetime) -> bool: ...
+
+    def mark_failed(
+        self,
+        message_id: int,
+        lease: datetime,
+        *,
+        error: str,
+        retry_at: datetime | None,
+        recipients: list[dict[str, Any]] | None = None,
+    ) -> bool: ...
+
+    def listing(self, *, failed_only: bool, limit: int) -> list[OutboxRow]:
+        """The newest messages first (only dead or failing ones with ``failed_only``)."""
+        ...
+
+    def retry(self, now: datetime, message_ids: Sequence[int] | None) -> int: ...
+
+
+class Queries(Protocol):
+    """The read side: listings over many candidates."""
+
+    def open_deadlines(self, org_id: str | None) -> list[OpenDeadline]:
+        """Each open deadline (rung 0) of a state a candidate is in, soonest first; in a subtree if given."""
+        ...
+
+    def pending_timers(self, before: datetime) -> list[TimerRow]: ...
+
+
+class UnitOfWork(Protocol):
+    @property
+    def orgs(self) -> Orgs: ...
+
+    @property
+    def instances(self) -> Instances: ...
+
+    @property
+    def events(self) -> Events: ...
+
+    @property
+    def timers(self) -> Timers: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def queries(self) -> Queries: ...
+
+
+    def write(self, outcome: Outcome) -> int:
+        """Apply one decided event (instance, audit row, papers, move, timers); returns the audit row's id.
+        Raises ``ConcurrentUpdate`` if the instance's version moved since it was loaded."""
+        ...
+
+    def start(self, start: Start) -> int:
+        """Write a decided enrolment; returns the new instance's id."""
+        ...
+
+
+class Database(Protocol):
+    @property
+    def single_writer(self) -> bool:
+        """True when writers are serialised (SQLite): the sweep then takes a lease instead of row locks."""
+        ...
+
+    def transaction(self, *, readonly: bool = False) -> AbstractContextManager[UnitOfWork]: ...
+
+
+__all__ = ["Database", "Events", "Instances", "Orgs", "Outbox", "Queries", "Timers", "UnitOfWork"]

@@ -1,0 +1,103 @@
+"""Candidates: enrol a person on a workflow version (one transaction, no re-read), read one, list a subtree."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from admission_flow.domain.inputs import NewCandidate
+from admission_flow.domain.records import CandidateRecord
+from admission_flow.domain.stored import Instance
+from admission_flow.engine.enrolment import start
+from admission_flow.errors import AlreadyExists, DuplicateKey, NotFound
+from admission_flow.ports import UnitOfWork
+from admission_flow.services.deps import Deps
+
+
+def candidate_record(inst: Instance) -> CandidateRecord:
+    c = inst.candidate
+    return CandidateRecord(
+        id=c.id,
+        full_name=c.full_name,
+        org_id=c.org_id,
+        birth_date=c.birth_date,
+        sex=c.sex,
+        ethnicity=c.ethnicity,
+        religion=c.religion,
+        education=c.education,
+        remote_area=c.remote_area,
+        occupation=c.occupation,
+        youth_union_member=c.youth_union_member,
+        trade_union_member=c.trade_union_member,
+        email=c.email,
+        attributes=c.attributes or {},
+        instance_id=inst.id,
+        attempt=inst.attempt,
+        workflow=f"{inst.workflow_id}@{inst.workflow_version}",
+        workflow_hash=inst.workflow_hash,
+        state=inst.state,
+        version=inst.version,
+        dates=dict(inst.dates),
+        flags=list(inst.flags),
+        documents=dict(inst.documents),
+    )
+
+
+def enroll(deps: Deps, candidate: NewCandidate, workflow: str, *, on: date | None = None) -> CandidateRecord:
+    """Create the candidate and start an instance pinned to ``workflow``, in one transaction."""
+    wf = deps.catalog.resolve(workflow)
+    now = deps.clock.now()
+    person = {**candidate.model_dump(mode="python"), "created_at": now}
+    decided = start(
+        wf,
+        candidate_id=candidate.id,
+        org_id=candidate.org_id,
+        birth_date=candidate.birth_date,
+        attempt=1,
+        started_on=on or deps.today(),
+        now=now,
+        rules=deps.rules(),
+        candidate=person,
+    )
+    try:
+        with deps.db.transaction() as uow:
+            if uow.orgs.get(candidate.org_id) is None:
+                raise NotFound("org", candidate.org_id)
+            instance_id = uow.start(decided)
+    except DuplicateKey:
+        raise AlreadyExists("candidate", candidate.id) from None
+    values = decided.instance
+    return CandidateRecord(
+        **{k: v for k, v in person.items() if k != "created_at"},
+        instance_id=instance_id,
+        attempt=1,
+        workflow=f"{wf.spec.id}@{wf.spec.version}",
+        workflow_hash=wf.content_hash,
+        state=values["state"],
+        version=1,
+        dates={},
+        flags=[],
+        documents={},
+    )
+
+
+def load(uow: UnitOfWork, candidate_id: str) -> Instance:
+    inst = uow.instances.load(candidate_id)
+    if inst is None:
+        raise NotFound("candidate", candidate_id)
+    return inst
+
+
+def get_candidate(deps: Deps, candidate_id: str) -> CandidateRecord:
+    with deps.db.transaction(readonly=True) as uow:
+        return candidate_record(load(uow, candidate_id))
+
+
+def list_candidates(deps: Deps, *, org_id: str | None = None, state: str | None = None) -> list[CandidateRecord]:
+    with deps.db.transaction(readonly=True) as uow:
+        org_ids = None
+        if org_id is not None:
+            if uow.orgs.get(org_id) is None:
+                raise NotFound("org", org_id)
+            org_ids = uow.orgs.subtree(org_id)
+        found = uow.instances.latest(uow.instances.candidate_ids(org_ids=org_ids, state=state))
+    return [candidate_record(i) for i in found]

@@ -1,0 +1,77 @@
+"""The audit trail and the papers on file: append-only rows, one per applied event and per attached paper."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Dialect, insert, select
+
+from admission_flow.domain.records import EventRecord
+from admission_flow.domain.stored import KeyedEvent
+from admission_flow.store.prepared import Prepared
+from admission_flow.store.schema import Document, Event, table
+
+events, documents = table(Event), table(Document)
+_EVENT_COLUMNS = [c.name for c in events.c if c.name != "id"]
+_DOCUMENT_COLUMNS = [c.name for c in documents.c if c.name != "id"]
+
+
+class EventStatements:
+    def __init__(self, dialect: Dialect) -> None:
+        self.insert = Prepared(insert(events).returning(events.c.id), dialect, _EVENT_COLUMNS)
+        self.insert_documents = Prepared(insert(documents), dialect, _DOCUMENT_COLUMNS, for_executemany=True)
+
+
+def event_record(r: Any) -> EventRecord:
+    return EventRecord(
+        id=r.id,
+        seq=r.seq,
+        trigger=r.trigger,
+        from_state=r.from_state,
+        to_state=r.to_state,
+        actor=r.actor,
+        role=r.role,
+        org_id=r.org_id,
+        occurred_on=r.occurred_on,
+        recorded_at=r.recorded_at,
+        payload=r.payload or {},
+        documents=r.documents or [],
+        votes=r.votes,
+        workflow=f"{r.workflow_id}@{r.workflow_version}",
+        workflow_hash=r.workflow_hash,
+        idempotency_key=r.idempotency_key,
+    )
+
+
+class SqlEvents:
+    def __init__(self, connection: Connection, cursor: Any, statements: EventStatements) -> None:
+        self._connection = connection
+        self._cursor = cursor
+        self._sql = statements
+
+    def insert(self, row: Mapping[str, Any]) -> int:
+        found = self._sql.insert.first(self._cursor(), row)
+        assert found is not None
+        return int(found[0])
+
+    def insert_documents(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self._sql.insert_documents.many(self._cursor(), rows, {})
+
+    def by_key(self, key: str) -> KeyedEvent | None:
+        stmt = select(
+            events.c.id,
+            events.c.instance_id,
+            events.c.seq,
+            events.c.trigger,
+            events.c.from_state,
+            events.c.to_state,
+            events.c.occurred_on,
+        ).where(events.c.idempotency_key == key)
+        row = self._connection.execute(stmt).first()
+        return None if row is None else KeyedEvent(*row)
+
+    def of_instance(self, instance_id: int) -> list[EventRecord]:
+        stmt = select(events).where(events.c.instance_id == instance_id).order_by(events.c.seq)
+        return [event_record(r) for r in self._connection.execute(stmt)]

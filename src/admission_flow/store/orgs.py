@@ -1,0 +1,80 @@
+"""The organisation tree: nodes, and a node's ancestry and subtree as one recursive query each.
+
+Ancestry (the node and its ancestors, nearest first) and subtree (the node and everything below it) are
+recursive CTEs, so scoping a listing to a subtree is a filter in SQL and never loads the tree into Python.
+Both stop at 64 levels, far deeper than any real tree, so a cycle written by hand into the table cannot loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, Integer, Select, insert, literal, select
+
+from admission_flow.domain.records import OrgRecord
+from admission_flow.store.schema import Org, table
+
+orgs = table(Org)
+MAX_DEPTH = 64
+
+
+def org_record(row: Any) -> OrgRecord:
+    return OrgRecord(
+        id=row.id,
+        name=row.name,
+        kind=row.kind,
+        parent_id=row.parent_id,
+        has_youth_union=row.has_youth_union,
+        has_trade_union=row.has_trade_union,
+        contacts=row.contacts or {},
+        attributes=row.attributes or {},
+    )
+
+
+def subtree_ids(root: str) -> Select[Any]:
+    """SELECT the ids of ``root`` and every organisation below it (usable as ``IN (...)``)."""
+    tree = select(orgs.c.id, literal(0, Integer).label("depth")).where(orgs.c.id == root).cte("subtree", recursive=True)
+    child = orgs.alias("child")
+    tree = tree.union_all(
+        select(child.c.id, (tree.c.depth + 1).label("depth"))
+        .join(tree, child.c.parent_id == tree.c.id)
+        .where(tree.c.depth < MAX_DEPTH)
+    )
+    return select(tree.c.id)
+
+
+def _ancestry(org_id: str) -> Select[Any]:
+    chain = (
+        select(orgs.c.id, orgs.c.parent_id, literal(0, Integer).label("depth"))
+        .where(orgs.c.id == org_id)
+        .cte("ancestry", recursive=True)
+    )
+    parent = orgs.alias("parent")
+    chain = chain.union_all(
+        select(parent.c.id, parent.c.parent_id, (chain.c.depth + 1).label("depth"))
+        .join(chain, parent.c.id == chain.c.parent_id)
+        .where(chain.c.depth < MAX_DEPTH)
+    )
+    return select(orgs).join(chain, chain.c.id == orgs.c.id).order_by(chain.c.depth)
+
+
+class SqlOrgs:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def get(self, org_id: str) -> OrgRecord | None:
+        row = self._connection.execute(select(orgs).where(orgs.c.id == org_id)).first()
+        return None if row is None else org_record(row)
+
+    def all(self) -> list[OrgRecord]:
+        return [org_record(r) for r in self._connection.execute(select(orgs).order_by(orgs.c.id))]
+
+    def insert(self, values: Mapping[str, Any]) -> None:
+        self._connection.execute(insert(orgs).values(**values))
+
+    def ancestry(self, org_id: str) -> list[OrgRecord]:
+        return [org_record(r) for r in self._connection.execute(_ancestry(org_id))]
+
+    def subtree(self, org_id: str) -> list[str]:
+        return [r[0] for r in self._connection.execute(subtree_ids(org_id))]

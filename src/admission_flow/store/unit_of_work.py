@@ -1,0 +1,155 @@
+"""The unit of work over SQLAlchemy: one transaction, its repositories, and the writer of decided events.
+
+``Store.transaction()`` opens a connection, begins (``BEGIN IMMEDIATE`` for SQLite writers), yields a
+``SqlUnitOfWork`` and commits when the block ends normally, rolling back on any exception. Every SQLAlchemy and
+driver error is translated here into the package's own errors (``DuplicateKey``, ``StoreError``). The hot
+statements run on the DBAPI cursor of the transaction's connection (``prepared.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+
+from admission_flow.domain.outcome import Outcome, Start
+from admission_flow.errors import ConcurrentUpdate, DuplicateKey, StoreError
+from admission_flow.store.events import EventStatements, SqlEvents
+from admission_flow.store.instances import InstanceStatements, SqlInstances
+from admission_flow.store.orgs import SqlOrgs
+from admission_flow.store.outbox import OutboxStatements, SqlOutbox
+from admission_flow.store.queries import SqlQueries
+from admission_flow.store.timers import SqlTimers, TimerStatements
+
+
+class Statements:
+    """Every prepared statement, compiled once per engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        dialect = engine.dialect
+        self.instances = InstanceStatements(dialect)
+        self.events = EventStatements(dialect)
+        self.timers = TimerStatements(dialect)
+        self.outbox = OutboxStatements(dialect)
+
+
+class SqlUnitOfWork:
+    """The repositories of one transaction, and the writer of decided events."""
+
+    def __init__(self, connection: Connection, statements: Statements) -> None:
+        self.connection = connection
+        self._raw: Any = None
+        self.orgs = SqlOrgs(connection)
+        self.instances = SqlInstances(connection, self.cursor, statements.instances)
+        self.events = SqlEvents(connection, self.cursor, statements.events)
+        self.timers = SqlTimers(connection, self.cursor, statements.timers)
+        self.outbox = SqlOutbox(connection, self.cursor, statements.outbox)
+        self.queries = SqlQueries(connection)
+
+    def cursor(self) -> Any:
+        """A DBAPI cursor on this transaction's connection, for the prepared statements."""
+        if self._raw is None:
+            self._raw = self.connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        return self._raw
+
+    def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
+
+    def write(self, outcome: Outcome) -> int:
+        u = outcome.update
+        params = {
+            "iid": u.instance_id,
+            "expected": u.expected_version,
+            "state": u.state,
+            "new_version": u.expected_version + 1,
+            "dates": u.dates,
+            "flags": u.flags,
+            "documents": u.documents,
+            "updated_at": u.updated_at,
+            "state_epoch": u.state_epoch,
+            "state_entered_on": u.state_entered_on,
+            "extensions": u.extensions,
+        }
+        if not self.instances.update(params):
+            raise ConcurrentUpdate(u.instance_id, u.expected_version)
+        if outcome.move_to_org is not None:
+            self.instances.move_candidate(outcome.candidate_id, outcome.move_to_org)
+        event_id = self.events.insert(outcome.event)
+        if outcome.documents:
+            self.events.insert_documents([{**d, "event_id": event_id} for d in outcome.documents])
+        if not outcome.timers.empty:
+            self.timers.apply(u.instance_id, u.state_epoch, outcome.timers, u.updated_at)
+        return event_id
+
+    def start(self, start: Start) -> int:
+        """Write a decided enrolment; returns the new instance's id."""
+        if start.candidate is not None:
+            self.instances.insert_candidate(start.candidate)
+        instance_id = self.instances.insert(start.instance)
+        self.events.insert({**start.event, "instance_id": instance_id})
+        if not start.timers.empty:
+            self.timers.apply(instance_id, 1, start.timers, start.instance["started_at"])
+        return instance_id
+
+
+def _integrity_detail(error: Any) -> str:
+    """The violated constraint's name when the driver says (psycopg), else its message (sqlite3)."""
+    constraint = getattr(getattr(error, "diag", None), "constraint_name", None)
+    return str(constraint or error)
+
+
+def _database_error(error: Any) -> str:
+    """The driver's message, with the way out when the tables are missing (a database never upgraded)."""
+    text = str(error).strip()
+    if "no such table" in text or getattr(error, "sqlstate", None) == "42P01":  # SQLite / PostgreSQL
+        return f"database error: {text}: the database has no admission_flow tables; run `admission-flow db upgrade`"
+    return f"database error: {text}"
+
+
+class Store:
+    """The ``Database`` port over one SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.statements = Statements(engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def single_writer(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def transaction(self, *, readonly: bool = False) -> Iterator[SqlUnitOfWork]:
+        """One unit of work: commits when the block ends normally, rolls back on any exception."""
+        driver = self.engine.dialect.dbapi  # the prepared statements raise the driver's own errors
+        try:
+            with self.engine.connect() as connection:
+                if readonly:
+                    connection = connection.execution_options(admission_flow_readonly=True)
+                uow = SqlUnitOfWork(connection, self.statements)
+                try:
+                    with connection.begin():
+                        yield uow
+                finally:
+                    uow.close()
+        except IntegrityError as exc:
+            raise DuplicateKey(_integrity_detail(exc.orig)) from exc
+        except DBAPIError as exc:
+            raise StoreError(_database_error(exc.orig)) from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {exc}") from exc
+        except driver.IntegrityError as exc:  # type: ignore[union-attr]
+            raise DuplicateKey(_integrity_detail(exc)) from exc
+        except driver.Error as exc:  # type: ignore[union-attr]
+            raise StoreError(_database_error(exc)) from exc
+
+    def dispose(self) -> None:
+        self.engine.dispose()
