@@ -13,7 +13,7 @@ import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from admission_flow.calendar import WorkingCalendar, load_calendar
@@ -26,8 +26,9 @@ from admission_flow.notify.render import Renderer
 from admission_flow.notify.smtp import SmtpNotifier
 from admission_flow.services.deps import Deps, Policy
 from admission_flow.settings import Settings
-from admission_flow.store.engine import build_engine
-from admission_flow.store.unit_of_work import Store
+
+if TYPE_CHECKING:
+    from admission_flow.store.unit_of_work import Store
 
 log = logging.getLogger("admission_flow")
 
@@ -122,6 +123,10 @@ def build(
     guards: GuardRegistry | None = None,
     notifier: Notifier | None = None,
 ) -> tuple[Wiring, Deps]:
+    # SQLAlchemy loads when the first flow is built, not when the package is imported (the CLI's --help).
+    from admission_flow.store.engine import build_engine
+    from admission_flow.store.unit_of_work import Store
+
     wiring = Wiring(
         settings=settings,
         clock=clock or SystemClock(),

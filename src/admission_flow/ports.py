@@ -166,7 +166,6 @@ class UnitOfWork(Protocol):
     @property
     def queries(self) -> Queries: ...
 
-
     def write(self, outcome: Outcome) -> int:
         """Apply one decided event (instance, audit row, papers, move, timers); returns the audit row's id.
         Raises ``ConcurrentUpdate`` if the instance's version moved since it was loaded."""

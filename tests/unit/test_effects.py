@@ -16,7 +16,7 @@ from admission_flow.domain.records import OrgRecord
 from admission_flow.domain.stored import PENDING, Instance, OrgNode, Person, TimerRow
 from admission_flow.domain.values import DocumentRecord
 from admission_flow.engine.catalog import Catalog
-from admission_flow.engine.effects import Loaded, decide, needs_timers, transfers
+from admission_flow.engine.effects import Loaded, decide, transfers
 from admission_flow.engine.machine import CompiledWorkflow
 from admission_flow.engine.timing import TimeRules
 from admission_flow.errors import InvalidInput, TransitionRefused
@@ -79,8 +79,8 @@ def test_a_state_change_is_one_versioned_update_and_one_audit_row_numbered_after
 
 
 def test_an_event_in_a_workflow_without_deadlines_plans_no_timer_statement(minimal: CompiledWorkflow) -> None:
-    assert decide(Loaded(applicant(minimal)), minimal, "admit", APPLICATION, ON, NOW, RULES).timers.empty
-    assert not needs_timers(minimal, "applicant", "review")  # and nothing is read for it either
+    out = decide(Loaded(applicant(minimal)), minimal, "admit", APPLICATION, ON, NOW, RULES)
+    assert out.timers.empty and out.replan is None  # nothing to write, and nothing to read first
 
 
 def test_a_refusal_lists_every_reason_and_decides_nothing(minimal: CompiledWorkflow) -> None:
@@ -158,6 +158,7 @@ def test_the_event_a_deadline_waits_for_cancels_that_deadline_only(standard: Com
     target = OrgRecord("cell-2", "Chi bộ 2", "cell", "gr-1", False, False, {}, {})
     event = EventInput(role="cell", data={"to_org": "cell-2"})
     out = decide(Loaded(inst, destination=target), standard, "complete_transfer", event, ON, NOW, RULES)
+    out = out.with_stay_rows(())  # the event keeps the state: its plan is made from the stay's rows
     assert out.timers.cancel == (("transfer_arrival", "done: complete_transfer"),)
     assert out.move_to_org == "cell-2" and out.event["payload"] == {"to_org": "cell-2", "from_org": "cell-1"}
 
@@ -198,9 +199,11 @@ def test_an_internal_event_leaves_rows_whose_dates_did_not_change_alone(standard
         appraising(standard), state="awaiting_grassroots_vote", version=5, state_epoch=5, dates=entered.update.dates
     )
     rows = stored(entered.timers.inserts)
-    assert needs_timers(standard, "awaiting_grassroots_vote", "start_transfer")
     event = EventInput(role="cell", data={"to_org": "cell-2", "reason": "moved house"})
+    unread = decide(Loaded(inst), standard, "start_transfer", event, ON, NOW, RULES)
+    assert unread.timers.empty and unread.replan is not None  # the stay's rows are asked for, not guessed
     out = decide(Loaded(inst, timers=rows), standard, "start_transfer", event, ON, NOW, RULES)
+    assert unread.with_stay_rows(rows).timers == out.timers
     assert not out.timers.moves and not out.timers.cancel and not out.timers.cancel_all
     # the flag starts transfer_arrival: only its rows are new
     assert {r["deadline_id"] for r in out.timers.inserts} == {"transfer_arrival"}
@@ -216,3 +219,15 @@ def test_a_corrected_anchor_moves_the_pending_rows_of_its_deadline(standard: Com
     assert {m.timer_id for m in out.timers.moves} == {1, 2, 3} and not out.timers.inserts
     before = {r["due_on"] for r in entered.timers.inserts}
     assert len(before) == 1 and {m.due_on for m in out.timers.moves} == {max(before) + timedelta(days=7)}
+
+
+def test_an_internal_event_that_changes_nothing_a_deadline_reads_asks_for_no_timer_row(
+    standard: CompiledWorkflow,
+) -> None:
+    entered = decide(Loaded(appraising(standard)), standard, "partial_appraisal_done", APPRAISAL, ON, NOW, RULES)
+    inst = replace(
+        appraising(standard), state="awaiting_grassroots_vote", version=5, state_epoch=5, dates=entered.update.dates
+    )
+    event = EventInput(role="cell", data={"branch_resolution_on": "2026-03-02", "reason": "checked: no change"})
+    out = decide(Loaded(inst), standard, "correct_dates", event, ON, NOW, RULES)
+    assert out.timers.empty and out.replan is None

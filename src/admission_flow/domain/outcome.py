@@ -5,9 +5,13 @@ Plain data, so the decision is tested without a database and the store writes it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from admission_flow.domain.stored import TimerRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,13 @@ class Outcome:
     from_state: str
     to_state: str
     moved: bool
+    # Set when the event keeps the state and changes what its deadlines count from: the timer plan then depends on
+    # the stay's rows, which are read only in that case; ``with_stay_rows`` completes the outcome with them.
+    replan: Callable[[Sequence[TimerRow]], TimerPlan] | None = None
+
+    def with_stay_rows(self, rows: Sequence[TimerRow]) -> Outcome:
+        assert self.replan is not None, "only an outcome that asks for the stay's rows takes them"
+        return replace(self, timers=self.replan(rows), replan=None)
 
 
 @dataclass(frozen=True, slots=True)

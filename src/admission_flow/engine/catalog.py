@@ -34,6 +34,7 @@ def _version_key(version: str) -> tuple[bool, tuple[tuple[int, int | str], ...]]
 class Catalog:
     def __init__(self, workflows: Iterable[CompiledWorkflow]) -> None:
         self._by_key: dict[tuple[str, str], CompiledWorkflow] = {}
+        self._newest: dict[str, CompiledWorkflow] = {}  # the catalog never changes after it is built
         for wf in workflows:
             self._by_key[(wf.spec.id, wf.spec.version)] = wf
 
@@ -94,10 +95,13 @@ class Catalog:
                 return self._by_key[(workflow_id, version)]
             except KeyError:
                 raise NotFound("workflow", f"{workflow_id}@{version}") from None
-        versions = [v for (i, v) in self._by_key if i == workflow_id]
-        if not versions:
-            raise NotFound("workflow", workflow_id)
-        return self._by_key[(workflow_id, max(versions, key=_version_key))]
+        newest = self._newest.get(workflow_id)
+        if newest is None:
+            versions = [v for (i, v) in self._by_key if i == workflow_id]
+            if not versions:
+                raise NotFound("workflow", workflow_id)
+            newest = self._newest[workflow_id] = self._by_key[(workflow_id, max(versions, key=_version_key))]
+        return newest
 
     def resolve(self, ref: str) -> CompiledWorkflow:
         """``standard@2021`` or ``standard`` (the highest version)."""

@@ -9,7 +9,7 @@ as ``TransitionRefused`` with every reason, before anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -36,15 +36,7 @@ class Loaded:
     instance: Instance
     ancestry: tuple[OrgFacts, ...] | None = None  # only when a guard of the event declares it reads it
     destination: OrgRecord | None = None  # the organisation a transfer names (data ``to_org``), if it exists
-    timers: tuple[TimerRow, ...] = ()  # the current stay's rows, when the event may keep the state
-
-
-def needs_timers(wf: CompiledWorkflow, state: str, trigger: str) -> bool:
-    """Whether deciding ``trigger`` may need the current stay's timer rows: only an event that can keep the
-    state (an internal route) in a state with deadlines reconciles existing rows."""
-    if not wf.spec.deadlines_of(state):
-        return False
-    return any(r.dest is None for r in wf.routes.get((state, trigger), ()))
+    timers: tuple[TimerRow, ...] | None = None  # the current stay's rows, if already read
 
 
 def transfers(wf: CompiledWorkflow, state: str, trigger: str) -> bool:
@@ -99,7 +91,7 @@ def decide(
     if destination is not None:
         event = EventInput(**{**_fields(event), "data": {**event.data, "from_org": inst.org.id}})
     stay = Stay(inst.id, new_state, epoch, entered_on, anchor_dates(dates, inst), extensions, flags)
-    timers = _timers(wf, loaded, stay, trigger, moved, dates, extensions, flags, now, rules)
+    timers, replan = _timers(wf, loaded, stay, trigger, moved, dates, extensions, flags, now, rules)
     update = InstanceUpdate(
         inst.id,
         inst.version,
@@ -126,7 +118,7 @@ def decide(
         attached=attached,
     )
     papers = tuple(document_row(d, wf, inst.id, now) for d in attached)
-    return Outcome(inst.candidate_id, update, audit, papers, destination, timers, inst.state, new_state, moved)
+    return Outcome(inst.candidate_id, update, audit, papers, destination, timers, inst.state, new_state, moved, replan)
 
 
 def _timers(
@@ -140,7 +132,9 @@ def _timers(
     flags: list[str],
     now: datetime,
     rules: TimeRules,
-) -> TimerPlan:
+) -> tuple[TimerPlan, Callable[[Sequence[TimerRow]], TimerPlan] | None]:
+    """The timer plan, or (for an event that keeps the state and changes what its deadlines read, when the stay's
+    rows were not loaded) an empty plan and the function that plans from those rows."""
     inst = loaded.instance
     deadlines = wf.spec.deadlines_of(stay.state)
     unchanged = (
@@ -150,21 +144,29 @@ def _timers(
         and not any(trigger in d.done_by for d in deadlines)
     )
     if not moved and (not deadlines or unchanged):
-        return NO_TIMERS
+        return NO_TIMERS, None
     known = {*inst.dates, *(("birth_date",) if inst.candidate.birth_date is not None else ())}
     left_pending = moved and may_hold_pending(wf, inst.state, known, inst.flags)
-    return plan_timers(
-        wf,
-        stay,
-        moved=moved,
-        left_pending=left_pending,
-        existing=loaded.timers,
-        now=now,
-        rules=rules,
-        trigger=trigger,
-        cleared=set(inst.flags) - set(flags),
-        raised=set(flags) - set(inst.flags),
-    )
+
+    def plan(existing: Sequence[TimerRow]) -> TimerPlan:
+        return plan_timers(
+            wf,
+            stay,
+            moved=moved,
+            left_pending=left_pending,
+            existing=existing,
+            now=now,
+            rules=rules,
+            trigger=trigger,
+            cleared=set(inst.flags) - set(flags),
+            raised=set(flags) - set(inst.flags),
+        )
+
+    if moved:
+        return plan(()), None
+    if loaded.timers is None:
+        return NO_TIMERS, plan
+    return plan(loaded.timers), None
 
 
 def _fields(event: EventInput) -> dict[str, Any]:
@@ -231,4 +233,4 @@ def event_row(
     }
 
 
-__all__ = ["Loaded", "Outcome", "decide", "event_row", "needs_timers", "plan_event"]
+__all__ = ["Loaded", "Outcome", "decide", "event_row", "plan_event"]

@@ -14,7 +14,7 @@ from admission_flow.domain.records import EventRecord, FireResult, Option, reaso
 from admission_flow.domain.stored import Instance
 from admission_flow.domain.values import OrgFacts
 from admission_flow.engine.context import ancestry_facts
-from admission_flow.engine.effects import Loaded, decide, needs_timers, plan_event, transfers
+from admission_flow.engine.effects import Loaded, decide, plan_event, transfers
 from admission_flow.engine.machine import CompiledWorkflow
 from admission_flow.errors import ConcurrentUpdate, DuplicateKey, IdempotencyConflict, TransitionRefused
 from admission_flow.ports import UnitOfWork
@@ -54,8 +54,7 @@ def load_for(uow: UnitOfWork, wf: CompiledWorkflow, inst: Instance, trigger: str
     ancestry = _ancestry(uow, inst) if wf.needs_ancestry(inst.state, trigger) else None
     target = event.data.get("to_org") if transfers(wf, inst.state, trigger) else None
     destination = uow.orgs.get(str(target)) if target else None
-    timers = tuple(uow.timers.of_stay(inst.id, inst.state_epoch)) if needs_timers(wf, inst.state, trigger) else ()
-    return Loaded(inst, ancestry, destination, timers)
+    return Loaded(inst, ancestry, destination)
 
 
 def _ancestry(uow: UnitOfWork, inst: Instance) -> tuple[OrgFacts, ...]:
@@ -69,6 +68,8 @@ def apply(
     wf = deps.pinned(inst)
     loaded = load_for(uow, wf, inst, trigger, event)
     outcome = decide(loaded, wf, trigger, event, occurred_on, deps.clock.now(), deps.rules())
+    if outcome.replan is not None:  # the event keeps the state and moves what its deadlines count from
+        outcome = outcome.with_stay_rows(uow.timers.of_stay(inst.id, inst.state_epoch))
     event_id = uow.write(outcome)
     return FireResult(
         inst.candidate_id, inst.id, event_id, trigger, inst.state, outcome.to_state, inst.version + 1, occurred_on

@@ -38,6 +38,9 @@ def build_engine(url: str, **kwargs: Any) -> Engine:
         # No pre-ping: it costs a round trip per transaction. A connection the server dropped fails one unit of
         # work (StoreError, nothing half-written) and SQLAlchemy replaces it; pool_recycle retires old ones.
         kwargs.setdefault("pool_recycle", 1800)
+        # Every unit of work ends in an explicit COMMIT or ROLLBACK (store/transaction.py) and SQLAlchemy
+        # connections roll back what they began when closed, so a ROLLBACK on check-in would be a wasted round trip.
+        kwargs.setdefault("pool_reset_on_return", None)
         return create_engine(parsed, **kwargs)
     raise ConfigurationError(f"unsupported database {backend!r}: use sqlite:///PATH or postgresql://...")
 
@@ -66,7 +69,10 @@ def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
     def _on_begin(connection: Any) -> None:
         # Writers take the write lock up front: a deferred transaction that reads and then writes fails
         # with SQLITE_BUSY instead of waiting when another process wrote in between. Readers do not block.
+        dbapi = connection.connection.dbapi_connection
+        if dbapi.in_transaction:  # a unit of work began it on the DBAPI connection already (transaction.py)
+            return
         readonly = connection.get_execution_options().get("admission_flow_readonly", False)
-        connection.connection.dbapi_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        dbapi.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, insert, select
+from sqlalchemy import Dialect, insert, select
 
 from admission_flow.domain.records import EventRecord
 from admission_flow.domain.stored import KeyedEvent
 from admission_flow.store.prepared import Prepared
 from admission_flow.store.schema import Document, Event, table
+from admission_flow.store.transaction import Tx
 
 events, documents = table(Event), table(Document)
 _EVENT_COLUMNS = [c.name for c in events.c if c.name != "id"]
@@ -45,19 +46,18 @@ def event_record(r: Any) -> EventRecord:
 
 
 class SqlEvents:
-    def __init__(self, connection: Connection, cursor: Any, statements: EventStatements) -> None:
-        self._connection = connection
-        self._cursor = cursor
+    def __init__(self, tx: Tx, statements: EventStatements) -> None:
+        self._tx = tx
         self._sql = statements
 
     def insert(self, row: Mapping[str, Any]) -> int:
-        found = self._sql.insert.first(self._cursor(), row)
+        found = self._sql.insert.first(self._tx.cursor(), row)
         assert found is not None
         return int(found[0])
 
     def insert_documents(self, rows: Sequence[Mapping[str, Any]]) -> None:
         if rows:
-            self._sql.insert_documents.many(self._cursor(), rows, {})
+            self._sql.insert_documents.many(self._tx.cursor(), rows, {})
 
     def by_key(self, key: str) -> KeyedEvent | None:
         stmt = select(
@@ -69,9 +69,9 @@ class SqlEvents:
             events.c.to_state,
             events.c.occurred_on,
         ).where(events.c.idempotency_key == key)
-        row = self._connection.execute(stmt).first()
+        row = self._tx.connection.execute(stmt).first()
         return None if row is None else KeyedEvent(*row)
 
     def of_instance(self, instance_id: int) -> list[EventRecord]:
         stmt = select(events).where(events.c.instance_id == instance_id).order_by(events.c.seq)
-        return [event_record(r) for r in self._connection.execute(stmt)]
+        return [event_record(r) for r in self._tx.connection.execute(stmt)]

@@ -10,13 +10,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, bindparam, func, insert, select, update
+from sqlalchemy import Dialect, bindparam, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from admission_flow.domain.stored import Instance, OrgNode, Person
 from admission_flow.store.prepared import Prepared
 from admission_flow.store.schema import Candidate, Org, table
 from admission_flow.store.schema import Instance as InstanceModel
+from admission_flow.store.transaction import Tx
 
 orgs, candidates, instances = table(Org), table(Candidate), table(InstanceModel)
 _parent = aliased(Org)
@@ -82,17 +83,16 @@ def instance_of(row: Sequence[Any]) -> Instance:
 
 
 class SqlInstances:
-    def __init__(self, connection: Connection, cursor: Any, statements: InstanceStatements) -> None:
-        self._connection = connection
-        self._cursor = cursor
+    def __init__(self, tx: Tx, statements: InstanceStatements) -> None:
+        self._tx = tx
         self._sql = statements
 
     def load(self, candidate_id: str) -> Instance | None:
-        found = self._sql.load.first(self._cursor(), {"cid": candidate_id})
+        found = self._sql.load.first(self._tx.cursor(), {"cid": candidate_id})
         return None if found is None else instance_of(found)
 
     def load_by_ids(self, instance_ids: Sequence[int]) -> dict[int, Instance]:
-        rows = self._connection.execute(LOAD_INSTANCE.where(instances.c.id.in_(list(instance_ids))))
+        rows = self._tx.connection.execute(LOAD_INSTANCE.where(instances.c.id.in_(list(instance_ids))))
         return {r[0]: instance_of(r) for r in rows}
 
     def latest(self, candidate_ids: Sequence[str]) -> list[Instance]:
@@ -100,7 +100,7 @@ class SqlInstances:
         found: dict[str, Instance] = {}
         for start in range(0, len(candidate_ids), 500):
             chunk = list(candidate_ids[start : start + 500])
-            for row in self._connection.execute(LOAD_INSTANCE.where(instances.c.candidate_id.in_(chunk))):
+            for row in self._tx.connection.execute(LOAD_INSTANCE.where(instances.c.candidate_id.in_(chunk))):
                 inst = instance_of(row)
                 if inst.candidate_id not in found or inst.attempt > found[inst.candidate_id].attempt:
                     found[inst.candidate_id] = inst
@@ -125,30 +125,30 @@ class SqlInstances:
             stmt = stmt.where(candidates.c.org_id.in_(list(org_ids)))
         if state is not None:
             stmt = stmt.where(instances.c.state == state)
-        return [r[0] for r in self._connection.execute(stmt)]
+        return [r[0] for r in self._tx.connection.execute(stmt)]
 
     def ids_of(self, candidate_id: str) -> list[int]:
         stmt = select(instances.c.id).where(instances.c.candidate_id == candidate_id)
-        return list(self._connection.execute(stmt).scalars())
+        return list(self._tx.connection.execute(stmt).scalars())
 
     def next_attempt(self, candidate_id: str) -> int:
         stmt = select(func.coalesce(func.max(instances.c.attempt), 0)).where(instances.c.candidate_id == candidate_id)
-        return int(self._connection.execute(stmt).scalar_one()) + 1
+        return int(self._tx.connection.execute(stmt).scalar_one()) + 1
 
     def insert_candidate(self, values: Mapping[str, Any]) -> None:
-        self._sql.insert_candidate.execute(self._cursor(), values)
+        self._sql.insert_candidate.execute(self._tx.cursor(), values)
 
     def insert(self, values: Mapping[str, Any]) -> int:
-        found = self._sql.insert.first(self._cursor(), values)
+        found = self._sql.insert.first(self._tx.cursor(), values)
         assert found is not None
         return int(found[0])
 
     def update(self, params: Mapping[str, Any]) -> bool:
         """The version-checked UPDATE of an event (``params`` as ``_UPDATE_INSTANCE`` binds them)."""
-        return bool(self._sql.update.execute(self._cursor(), params).rowcount == 1)
+        return bool(self._sql.update.execute(self._tx.cursor(), params).rowcount == 1)
 
     def move_candidate(self, candidate_id: str, org_id: str) -> None:
-        self._connection.execute(update(candidates).where(candidates.c.id == candidate_id).values(org_id=org_id))
+        self._tx.connection.execute(update(candidates).where(candidates.c.id == candidate_id).values(org_id=org_id))
 
     def repin(
         self,
@@ -161,7 +161,7 @@ class SqlInstances:
         now: datetime,
     ) -> bool:
         workflow_id, version, content_hash = workflow
-        result = self._connection.execute(
+        result = self._tx.connection.execute(
             update(instances)
             .where(instances.c.id == instance_id, instances.c.version == expected_version)
             .values(

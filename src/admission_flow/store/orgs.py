@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Select, insert, literal, select
+from sqlalchemy import Dialect, Integer, Select, bindparam, insert, literal, select
 
 from admission_flow.domain.records import OrgRecord
+from admission_flow.store.prepared import Prepared
 from admission_flow.store.schema import Org, table
+from admission_flow.store.transaction import Tx
 
 orgs = table(Org)
 MAX_DEPTH = 64
@@ -59,22 +61,35 @@ def _ancestry(org_id: str) -> Select[Any]:
     return select(orgs).join(chain, chain.c.id == orgs.c.id).order_by(chain.c.depth)
 
 
+_FIELDS = tuple(OrgRecord.__dataclass_fields__)
+_GET = select(*(orgs.c[name] for name in _FIELDS)).where(orgs.c.id == bindparam("oid"))
+
+
+class OrgStatements:
+    def __init__(self, dialect: Dialect) -> None:
+        self.get = Prepared(_GET, dialect)
+
+
 class SqlOrgs:
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
+    def __init__(self, tx: Tx, statements: OrgStatements) -> None:
+        self._tx = tx
+        self._sql = statements
 
     def get(self, org_id: str) -> OrgRecord | None:
-        row = self._connection.execute(select(orgs).where(orgs.c.id == org_id)).first()
-        return None if row is None else org_record(row)
+        row = self._sql.get.first(self._tx.cursor(), {"oid": org_id})
+        if row is None:
+            return None
+        values = dict(zip(_FIELDS, row, strict=True))
+        return OrgRecord(**{**values, "contacts": values["contacts"] or {}, "attributes": values["attributes"] or {}})
 
     def all(self) -> list[OrgRecord]:
-        return [org_record(r) for r in self._connection.execute(select(orgs).order_by(orgs.c.id))]
+        return [org_record(r) for r in self._tx.connection.execute(select(orgs).order_by(orgs.c.id))]
 
     def insert(self, values: Mapping[str, Any]) -> None:
-        self._connection.execute(insert(orgs).values(**values))
+        self._tx.connection.execute(insert(orgs).values(**values))
 
     def ancestry(self, org_id: str) -> list[OrgRecord]:
-        return [org_record(r) for r in self._connection.execute(_ancestry(org_id))]
+        return [org_record(r) for r in self._tx.connection.execute(_ancestry(org_id))]
 
     def subtree(self, org_id: str) -> list[str]:
-        return [r[0] for r in self._connection.execute(subtree_ids(org_id))]
+        return [r[0] for r in self._tx.connection.execute(subtree_ids(org_id))]

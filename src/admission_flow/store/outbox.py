@@ -11,11 +11,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, and_, bindparam, insert, literal, or_, select, update
+from sqlalchemy import Dialect, and_, bindparam, insert, literal, or_, select, update
 
 from admission_flow.domain.stored import DEAD, PENDING, SENDING, SENT, OutboxRow
 from admission_flow.store.prepared import Prepared
 from admission_flow.store.schema import Outbox, table
+from admission_flow.store.transaction import Tx
 
 outbox = table(Outbox)
 
@@ -56,14 +57,13 @@ def _held(message_id: int, lease: datetime) -> Any:
 
 
 class SqlOutbox:
-    def __init__(self, connection: Connection, cursor: Any, statements: OutboxStatements) -> None:
-        self._connection = connection
-        self._cursor = cursor
+    def __init__(self, tx: Tx, statements: OutboxStatements) -> None:
+        self._tx = tx
         self._sql = statements
 
     def insert_swept(self, rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
         if rows:
-            self._sql.insert_swept.many(self._cursor(), rows, {"now": now})
+            self._sql.insert_swept.many(self._tx.cursor(), rows, {"now": now})
 
     def claim(self, now: datetime, limit: int, lease_until: datetime, channel: str) -> list[OutboxRow]:
         """Messages ready to send (pending and due, or claimed by someone whose lease ran out); leases them."""
@@ -79,9 +79,9 @@ class SqlOutbox:
         )
         if self._sql.postgresql:
             stmt = stmt.with_for_update(skip_locked=True)
-        rows = [outbox_row(r) for r in self._connection.execute(stmt)]
+        rows = [outbox_row(r) for r in self._tx.connection.execute(stmt)]
         if rows:
-            self._connection.execute(
+            self._tx.connection.execute(
                 update(outbox)
                 .where(outbox.c.id.in_([r.id for r in rows]))
                 .values(status=SENDING, lease_until=lease_until, attempts=outbox.c.attempts + 1)
@@ -89,12 +89,12 @@ class SqlOutbox:
         return rows
 
     def store_text(self, message_id: int, subject: str, body: str) -> None:
-        self._connection.execute(update(outbox).where(outbox.c.id == message_id).values(subject=subject, body=body))
+        self._tx.connection.execute(update(outbox).where(outbox.c.id == message_id).values(subject=subject, body=body))
 
     def mark_sent(self, message_id: int, lease: datetime, now: datetime) -> bool:
         # last_error is kept: it may note a role that had no address, which stays true after sending.
         stmt = update(outbox).where(_held(message_id, lease)).values(status=SENT, sent_at=now, lease_until=None)
-        return bool(self._connection.execute(stmt).rowcount == 1)
+        return bool(self._tx.connection.execute(stmt).rowcount == 1)
 
     def mark_failed(
         self,
@@ -111,7 +111,7 @@ class SqlOutbox:
         if recipients is not None:
             values["recipients"] = recipients
         stmt = update(outbox).where(_held(message_id, lease)).values(**values)
-        return bool(self._connection.execute(stmt).rowcount == 1)
+        return bool(self._tx.connection.execute(stmt).rowcount == 1)
 
     def listing(self, *, failed_only: bool, limit: int) -> list[OutboxRow]:
         stmt = select(outbox).order_by(outbox.c.id.desc()).limit(limit)
@@ -119,10 +119,10 @@ class SqlOutbox:
             stmt = stmt.where(
                 or_(outbox.c.status == DEAD, and_(outbox.c.status != SENT, outbox.c.last_error.is_not(None)))
             )
-        return [outbox_row(r) for r in self._connection.execute(stmt)]
+        return [outbox_row(r) for r in self._tx.connection.execute(stmt)]
 
     def retry(self, now: datetime, message_ids: Sequence[int] | None) -> int:
         stmt = update(outbox).where(outbox.c.status == DEAD).values(status=PENDING, next_attempt_at=now, attempts=0)
         if message_ids:
             stmt = stmt.where(outbox.c.id.in_(list(message_ids)))
-        return int(self._connection.execute(stmt).rowcount)
+        return int(self._tx.connection.execute(stmt).rowcount)

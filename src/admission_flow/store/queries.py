@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import and_, select
 
 from admission_flow.domain.stored import DONE, FAILED, PENDING, OpenDeadline, TimerRow
 from admission_flow.store.orgs import subtree_ids
 from admission_flow.store.schema import Candidate, Instance, Timer, table
+from admission_flow.store.transaction import Tx
 
 timers, instances, candidates = table(Timer), table(Instance), table(Candidate)
 _ROW = tuple(timers.c[name] for name in TimerRow.__dataclass_fields__)
 
 
 class SqlQueries:
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
 
     def open_deadlines(self, org_id: str | None) -> list[OpenDeadline]:
         """The deadline row (rung 0) of each state a candidate is still in, soonest first (in ``org_id``'s
@@ -42,7 +43,7 @@ class SqlQueries:
         if org_id is not None:
             stmt = stmt.where(candidates.c.org_id.in_(subtree_ids(org_id)))
         n = len(_ROW)
-        return [OpenDeadline(TimerRow(*r[:n]), *r[n:]) for r in self._connection.execute(stmt)]
+        return [OpenDeadline(TimerRow(*r[:n]), *r[n:]) for r in self._tx.connection.execute(stmt)]
 
     def pending_timers(self, before: datetime) -> list[TimerRow]:
         """Pending rows due up to ``before``, soonest first."""
@@ -51,4 +52,4 @@ class SqlQueries:
             .where(timers.c.status == PENDING, timers.c.fire_at <= before)
             .order_by(timers.c.fire_at, timers.c.id)
         )
-        return [TimerRow(*r) for r in self._connection.execute(stmt)]
+        return [TimerRow(*r) for r in self._tx.connection.execute(stmt)]

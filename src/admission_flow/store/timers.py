@@ -15,13 +15,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Dialect, any_, bindparam, delete, insert, literal, select, update
+from sqlalchemy import BigInteger, Dialect, any_, bindparam, delete, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from admission_flow.domain.outcome import TimerPlan
 from admission_flow.domain.stored import CANCELLED, FAILED, PENDING, SKIPPED, Claimed, TimerRow
 from admission_flow.store.prepared import Prepared
 from admission_flow.store.schema import Candidate, Instance, Lease, Timer, table
+from admission_flow.store.transaction import Tx
 
 timers, instances, candidates, leases = table(Timer), table(Instance), table(Candidate), table(Lease)
 
@@ -131,20 +132,19 @@ def timer_row(row: Any) -> TimerRow:
 
 
 class SqlTimers:
-    def __init__(self, connection: Connection, cursor: Any, statements: TimerStatements) -> None:
-        self._connection = connection
-        self._cursor = cursor
+    def __init__(self, tx: Tx, statements: TimerStatements) -> None:
+        self._tx = tx
         self._sql = statements
 
     # ------------------------------------------------------------ projection (inside the event's transaction)
 
     def of_stay(self, instance_id: int, epoch: int) -> list[TimerRow]:
-        found = self._sql.of_stay.all(self._cursor(), {"iid": instance_id, "epoch": epoch})
+        found = self._sql.of_stay.all(self._tx.cursor(), {"iid": instance_id, "epoch": epoch})
         return [TimerRow(*r) for r in found]
 
     def apply(self, instance_id: int, epoch: int, plan: TimerPlan, now: datetime) -> None:
         """Write a decided timer plan: cancel (all pending, or per deadline), move, then insert."""
-        cursor, sql = self._cursor(), self._sql
+        cursor, sql = self._tx.cursor(), self._sql
         if plan.cancel_all:
             sql.cancel_all.execute(cursor, {"iid": instance_id, "now": now})
         for deadline, why in plan.cancel:
@@ -161,31 +161,31 @@ class SqlTimers:
         stmt = (
             update(timers).where(timers.c.id == timer_id).values(status=status, processed_at=processed_at, outcome=why)
         )
-        self._connection.execute(stmt)
+        self._tx.connection.execute(stmt)
 
     def retry_failed(self, instance_ids: Sequence[int] | None) -> int:
         """Failed rows (all, or those of the instances listed) back to pending: the next sweep acts on them."""
         stmt = update(timers).where(timers.c.status == FAILED).values(status=PENDING, outcome=None, processed_at=None)
         if instance_ids is not None:
             stmt = stmt.where(timers.c.instance_id.in_(list(instance_ids)))
-        return int(self._connection.execute(stmt).rowcount)
+        return int(self._tx.connection.execute(stmt).rowcount)
 
     # ------------------------------------------------------------ the sweep
 
     def claim_due(self, now: datetime, limit: int) -> list[Claimed]:
-        return [Claimed(*r) for r in self._sql.claim.all(self._cursor(), {"now": now, "limit": limit})]
+        return [Claimed(*r) for r in self._sql.claim.all(self._tx.cursor(), {"now": now, "limit": limit})]
 
     def current(self, instance_id: int) -> dict[str, Any]:
-        row = self._sql.current.first(self._cursor(), {"iid": instance_id})
+        row = self._sql.current.first(self._tx.cursor(), {"iid": instance_id})
         assert row is not None, f"instance {instance_id} vanished"
         return dict(zip(CURRENT_FIELDS, row, strict=True))
 
     def fire_at(self, timer_id: int) -> datetime:
-        return self._connection.execute(select(timers.c.fire_at).where(timers.c.id == timer_id)).scalar_one()  # type: ignore[no-any-return]
+        return self._tx.connection.execute(select(timers.c.fire_at).where(timers.c.id == timer_id)).scalar_one()  # type: ignore[no-any-return]
 
     def finish(self, outcomes: Mapping[tuple[str, str], Sequence[int]], now: datetime) -> None:
         """``outcomes``: the timer ids per (status, outcome); every row is marked processed at ``now``."""
-        cursor, sql = self._cursor(), self._sql
+        cursor, sql = self._tx.cursor(), self._sql
         for (status, outcome), ids in outcomes.items():
             shared = {"status": status, "outcome": outcome, "now": now}
             if sql.postgresql:
@@ -197,14 +197,14 @@ class SqlTimers:
 
     def acquire_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
         """Take or renew the named lease; False if someone else holds it and it has not expired."""
-        current = self._connection.execute(select(leases).where(leases.c.name == name)).first()
+        current = self._tx.connection.execute(select(leases).where(leases.c.name == name)).first()
         if current is None:
-            self._connection.execute(insert(leases).values(name=name, holder=holder, expires_at=until))
+            self._tx.connection.execute(insert(leases).values(name=name, holder=holder, expires_at=until))
             return True
         if current.holder != holder and current.expires_at > now:
             return False
-        self._connection.execute(update(leases).where(leases.c.name == name).values(holder=holder, expires_at=until))
+        self._tx.connection.execute(update(leases).where(leases.c.name == name).values(holder=holder, expires_at=until))
         return True
 
     def release_lease(self, name: str, holder: str) -> None:
-        self._connection.execute(delete(leases).where(leases.c.name == name, leases.c.holder == holder))
+        self._tx.connection.execute(delete(leases).where(leases.c.name == name, leases.c.holder == holder))

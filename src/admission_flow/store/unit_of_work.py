@@ -19,10 +19,11 @@ from admission_flow.domain.outcome import Outcome, Start
 from admission_flow.errors import ConcurrentUpdate, DuplicateKey, StoreError
 from admission_flow.store.events import EventStatements, SqlEvents
 from admission_flow.store.instances import InstanceStatements, SqlInstances
-from admission_flow.store.orgs import SqlOrgs
+from admission_flow.store.orgs import OrgStatements, SqlOrgs
 from admission_flow.store.outbox import OutboxStatements, SqlOutbox
 from admission_flow.store.queries import SqlQueries
 from admission_flow.store.timers import SqlTimers, TimerStatements
+from admission_flow.store.transaction import Tx
 
 
 class Statements:
@@ -30,6 +31,7 @@ class Statements:
 
     def __init__(self, engine: Engine) -> None:
         dialect = engine.dialect
+        self.orgs = OrgStatements(dialect)
         self.instances = InstanceStatements(dialect)
         self.events = EventStatements(dialect)
         self.timers = TimerStatements(dialect)
@@ -39,26 +41,19 @@ class Statements:
 class SqlUnitOfWork:
     """The repositories of one transaction, and the writer of decided events."""
 
-    def __init__(self, connection: Connection, statements: Statements) -> None:
-        self.connection = connection
-        self._raw: Any = None
-        self.orgs = SqlOrgs(connection)
-        self.instances = SqlInstances(connection, self.cursor, statements.instances)
-        self.events = SqlEvents(connection, self.cursor, statements.events)
-        self.timers = SqlTimers(connection, self.cursor, statements.timers)
-        self.outbox = SqlOutbox(connection, self.cursor, statements.outbox)
-        self.queries = SqlQueries(connection)
+    def __init__(self, tx: Tx, statements: Statements) -> None:
+        self.tx = tx
+        self.orgs = SqlOrgs(tx, statements.orgs)
+        self.instances = SqlInstances(tx, statements.instances)
+        self.events = SqlEvents(tx, statements.events)
+        self.timers = SqlTimers(tx, statements.timers)
+        self.outbox = SqlOutbox(tx, statements.outbox)
+        self.queries = SqlQueries(tx)
 
-    def cursor(self) -> Any:
-        """A DBAPI cursor on this transaction's connection, for the prepared statements."""
-        if self._raw is None:
-            self._raw = self.connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        return self._raw
-
-    def close(self) -> None:
-        if self._raw is not None:
-            self._raw.close()
-            self._raw = None
+    @property
+    def connection(self) -> Connection:
+        """A SQLAlchemy connection inside this unit of work (tests and benchmarks inspect tables with it)."""
+        return self.tx.connection
 
     def write(self, outcome: Outcome) -> int:
         u = outcome.update
@@ -131,15 +126,16 @@ class Store:
         """One unit of work: commits when the block ends normally, rolls back on any exception."""
         driver = self.engine.dialect.dbapi  # the prepared statements raise the driver's own errors
         try:
-            with self.engine.connect() as connection:
-                if readonly:
-                    connection = connection.execution_options(admission_flow_readonly=True)
-                uow = SqlUnitOfWork(connection, self.statements)
-                try:
-                    with connection.begin():
-                        yield uow
-                finally:
-                    uow.close()
+            tx = Tx(self.engine, readonly=readonly)
+            try:
+                tx.begin()
+                yield SqlUnitOfWork(tx, self.statements)
+                tx.commit()
+            except BaseException:
+                tx.rollback()
+                raise
+            finally:
+                tx.close()
         except IntegrityError as exc:
             raise DuplicateKey(_integrity_detail(exc.orig)) from exc
         except DBAPIError as exc:

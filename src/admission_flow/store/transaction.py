@@ -1,0 +1,71 @@
+"""One database transaction on a pooled DBAPI connection, for the repositories of a unit of work.
+
+The hot statements (``prepared.py``) run on the DBAPI cursor. A SQLAlchemy ``Connection`` over the same DBAPI
+connection is made only when a repository runs a Core statement (organisation queries, listings, the rare
+writes), so an event that needs none (most fires) skips its bookkeeping: pool checkout, ``BEGIN`` (``BEGIN
+IMMEDIATE`` for a SQLite writer: it takes the write lock up front), the statements, ``COMMIT``, check-in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+
+class Tx:
+    def __init__(self, engine: Engine, *, readonly: bool) -> None:
+        self._engine = engine
+        self._raw = engine.raw_connection()  # checked out of the pool; back in by close()
+        self._driver: Any = self._raw.driver_connection  # sqlite3.Connection or psycopg.Connection
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._connection: Connection | None = None
+        self._cursor: Any = None
+        self._readonly = readonly
+
+    def begin(self) -> None:
+        if self._sqlite:  # pysqlite runs with isolation_level=None: transactions are ours (store/engine.py)
+            self._driver.execute("BEGIN" if self._readonly else "BEGIN IMMEDIATE")
+
+    @property
+    def connection(self) -> Connection:
+        """A SQLAlchemy connection inside this transaction (made on first use)."""
+        if self._connection is None:
+            connection = Connection(self._engine, connection=self._raw)
+            if self._readonly:
+                connection = connection.execution_options(admission_flow_readonly=True)
+            connection.begin()  # bookkeeping only: the transaction is already open (see engine.py's begin hook)
+            self._connection = connection
+        return self._connection
+
+    def cursor(self) -> Any:
+        """The DBAPI cursor of this transaction, for the prepared statements."""
+        if self._cursor is None:
+            self._cursor = self._driver.cursor()
+        return self._cursor
+
+    def commit(self) -> None:
+        if self._connection is not None:
+            self._connection.commit()
+        else:
+            self._driver.commit()
+
+    def rollback(self) -> None:
+        """Best effort: a connection that cannot even roll back is dropped from the pool, and the error that
+        led here is the one the caller sees."""
+        try:
+            if self._connection is not None:
+                self._connection.rollback()
+            else:
+                self._driver.rollback()
+        except Exception:
+            self._raw.invalidate()
+
+    def close(self) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
+        if self._connection is not None:
+            self._connection.close()  # returns the DBAPI connection to the pool
+        else:
+            self._raw.close()
