@@ -24,22 +24,12 @@ def as_date(value: str | date) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
+_FACTS = tuple(f for f in CandidateFacts.__dataclass_fields__ if f != "attributes")
+
+
 def candidate_facts(inst: Instance) -> CandidateFacts:
     c = inst.candidate
-    return CandidateFacts(
-        id=c.id,
-        full_name=c.full_name,
-        birth_date=c.birth_date,
-        sex=c.sex,
-        ethnicity=c.ethnicity,
-        religion=c.religion,
-        education=c.education,
-        remote_area=c.remote_area,
-        occupation=c.occupation,
-        youth_union_member=c.youth_union_member,
-        trade_union_member=c.trade_union_member,
-        attributes=c.attributes or {},
-    )
+    return CandidateFacts(**{f: getattr(c, f) for f in _FACTS}, attributes=c.attributes or {})
 
 
 def org_facts(inst: Instance) -> OrgFacts:

@@ -6,29 +6,19 @@ from datetime import date
 
 from admission_flow.domain.inputs import NewCandidate
 from admission_flow.domain.records import CandidateRecord
-from admission_flow.domain.stored import Instance
+from admission_flow.domain.stored import Instance, Person
 from admission_flow.engine.enrolment import start
 from admission_flow.errors import AlreadyExists, DuplicateKey, NotFound
 from admission_flow.ports import UnitOfWork
 from admission_flow.services.deps import Deps
 
+_PERSON = tuple(f for f in Person.__dataclass_fields__ if f != "attributes")
+
 
 def candidate_record(inst: Instance) -> CandidateRecord:
     c = inst.candidate
     return CandidateRecord(
-        id=c.id,
-        full_name=c.full_name,
-        org_id=c.org_id,
-        birth_date=c.birth_date,
-        sex=c.sex,
-        ethnicity=c.ethnicity,
-        religion=c.religion,
-        education=c.education,
-        remote_area=c.remote_area,
-        occupation=c.occupation,
-        youth_union_member=c.youth_union_member,
-        trade_union_member=c.trade_union_member,
-        email=c.email,
+        **{f: getattr(c, f) for f in _PERSON},
         attributes=c.attributes or {},
         instance_id=inst.id,
         attempt=inst.attempt,
