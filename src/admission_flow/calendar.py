@@ -41,6 +41,7 @@ COUNTRY = "VN"
 _WEEKEND_NAMES = {"vi": ("Thứ Bảy", "Chủ nhật")}
 _ENGLISH_WEEKEND = ("Saturday", "Sunday")
 _ONE_DAY = timedelta(days=1)
+_MAX_WALKS = 65536  # remembered working-day walks per calendar
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -74,6 +75,7 @@ class WorkingCalendar:
         self._language = language
         self._weekend = _WEEKEND_NAMES.get(language.split("_")[0], _ENGLISH_WEEKEND)
         self._years: dict[int, _Year] = {}
+        self._walks: dict[tuple[date, int, int], date] = {}
 
     @property
     def extra_days_off(self) -> Mapping[date, str]:
@@ -122,10 +124,19 @@ class WorkingCalendar:
         return self._step(end, n, -_ONE_DAY)
 
     def _step(self, day: date, n: int, step: timedelta) -> date:
+        # Deadlines of many candidates count the same working days from the same papers' dates: the calendar
+        # never changes once loaded, so each walk is remembered (a bounded table, emptied when full).
+        key = (day, n, step.days)
+        found = self._walks.get(key)
+        if found is not None:
+            return found
         while n > 0:
             day += step
             if self.is_working_day(day):
                 n -= 1
+        if len(self._walks) >= _MAX_WALKS:
+            self._walks.clear()
+        self._walks[key] = day
         return day
 
     def working_days_between(self, a: date, b: date) -> int:

@@ -46,10 +46,15 @@ def subtree_ids(root: str) -> Select[Any]:
     return select(tree.c.id)
 
 
-def _ancestry(org_id: str) -> Select[Any]:
+_FIELDS = tuple(OrgRecord.__dataclass_fields__)
+_GET = select(*(orgs.c[name] for name in _FIELDS)).where(orgs.c.id == bindparam("oid"))
+
+
+def _ancestry() -> Select[Any]:
+    """The organisation ``:oid`` and its ancestors, nearest first (built once, run prepared)."""
     chain = (
         select(orgs.c.id, orgs.c.parent_id, literal(0, Integer).label("depth"))
-        .where(orgs.c.id == org_id)
+        .where(orgs.c.id == bindparam("oid"))
         .cte("ancestry", recursive=True)
     )
     parent = orgs.alias("parent")
@@ -58,16 +63,19 @@ def _ancestry(org_id: str) -> Select[Any]:
         .join(chain, parent.c.id == chain.c.parent_id)
         .where(chain.c.depth < MAX_DEPTH)
     )
-    return select(orgs).join(chain, chain.c.id == orgs.c.id).order_by(chain.c.depth)
+    columns = (orgs.c[name] for name in _FIELDS)
+    return select(*columns).join(chain, chain.c.id == orgs.c.id).order_by(chain.c.depth)
 
 
-_FIELDS = tuple(OrgRecord.__dataclass_fields__)
-_GET = select(*(orgs.c[name] for name in _FIELDS)).where(orgs.c.id == bindparam("oid"))
+def _record(row: tuple[Any, ...]) -> OrgRecord:
+    values = dict(zip(_FIELDS, row, strict=True))
+    return OrgRecord(**{**values, "contacts": values["contacts"] or {}, "attributes": values["attributes"] or {}})
 
 
 class OrgStatements:
     def __init__(self, dialect: Dialect) -> None:
         self.get = Prepared(_GET, dialect)
+        self.ancestry = Prepared(_ancestry(), dialect)
 
 
 class SqlOrgs:
@@ -77,10 +85,7 @@ class SqlOrgs:
 
     def get(self, org_id: str) -> OrgRecord | None:
         row = self._sql.get.first(self._tx.cursor(), {"oid": org_id})
-        if row is None:
-            return None
-        values = dict(zip(_FIELDS, row, strict=True))
-        return OrgRecord(**{**values, "contacts": values["contacts"] or {}, "attributes": values["attributes"] or {}})
+        return None if row is None else _record(row)
 
     def all(self) -> list[OrgRecord]:
         return [org_record(r) for r in self._tx.connection.execute(select(orgs).order_by(orgs.c.id))]
@@ -89,7 +94,7 @@ class SqlOrgs:
         self._tx.connection.execute(insert(orgs).values(**values))
 
     def ancestry(self, org_id: str) -> list[OrgRecord]:
-        return [org_record(r) for r in self._tx.connection.execute(_ancestry(org_id))]
+        return [_record(r) for r in self._sql.ancestry.all(self._tx.cursor(), {"oid": org_id})]
 
     def subtree(self, org_id: str) -> list[str]:
         return [r[0] for r in self._tx.connection.execute(subtree_ids(org_id))]
