@@ -19,7 +19,7 @@ import psycopg
 
 # ---------------------------------------------------------------------------- the fire path's statements
 
-# The columns admission_flow's joined SELECT reads (store/repository.py), by table alias.
+# The columns admission_flow's joined SELECT reads (store/instances.py), by table alias.
 INSTANCE_COLUMNS = (
     *("id", "candidate_id", "attempt", "workflow_id", "workflow_version", "workflow_hash", "state", "version"),
     *("dates", "flags", "documents", "state_epoch", "state_entered_on", "extensions"),

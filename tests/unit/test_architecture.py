@@ -18,7 +18,7 @@ How the import graph is built (for the cycle tests):
   ``__init__`` re-exports: import it from where it is defined to avoid the edge.
 * Kept simple on purpose: importing ``admission_flow.x.y`` does not add edges to the parent packages
   ``admission_flow`` and ``admission_flow.x``, which Python runs first. Counting them would tie every module to
-  the root ``__init__``, whose lazy ``__getattr__`` imports the facade, and make the graph one knot.
+  the root ``__init__``, which imports the facade to export it, and make the graph one knot.
 * Imports through ``importlib.import_module``/``__import__`` are not seen by any rule.
 """
 

@@ -1,10 +1,11 @@
 """What an event does, decided as one value: ``decide(loaded, ...) -> Outcome``.
 
 An event is *load → decide → write*. The use case loads what the event needs (the instance with its candidate
-and organisation; the organisation ancestry when a guard declares it reads it; the destination of a transfer;
-the current stay's timer rows when the event may keep the state), :func:`decide` computes the whole outcome
-without touching a database, and the unit of work writes it in the event's transaction. A refusal is raised
-as ``TransitionRefused`` with every reason, before anything is written.
+and organisation; the organisation ancestry when a guard declares it reads it; the destination of a transfer),
+:func:`decide` computes the whole outcome without touching a database, and the unit of work writes it in the
+event's transaction. An event that keeps its state and changes what its deadlines count from asks for the
+current stay's timer rows (``Outcome.replan``); only then are they read, and the plan completed from them. A
+refusal is raised as ``TransitionRefused`` with every reason, before anything is written.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Every deadline and reminder rung is a durable row in ``timers``, written in the same transaction as the event
 that causes it. :func:`plan_timers` compares what the instance's new state, dates, extensions and flags call
-for (:func:`projections`) with the rows of the current stay (read before deciding, only when an event keeps
+for (:func:`projections`) with the rows of the current stay (read after deciding, only when an event keeps
 the state) and returns a :class:`TimerPlan`; the store applies it. Nothing here reads or writes a database.
 """
 

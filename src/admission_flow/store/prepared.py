@@ -1,6 +1,7 @@
-"""The fire path's three statements, compiled once per engine and run on the DBAPI cursor.
+"""Hot statements (the fire path's, enrolment's, the sweep's), compiled once per engine and run on the DBAPI cursor.
 
-They are still written as SQLAlchemy statements over the models (``repository.py``), and their values go
+They are still written as SQLAlchemy statements over the models (``instances.py``, ``events.py``, ``timers.py``,
+``outbox.py``, ``orgs.py``), and their values go
 through SQLAlchemy's own per-type bind and result processors (JSON, dates, aware UTC instants, booleans), so
 the SQL and the conversions are exactly SQLAlchemy's. What is skipped is the per-execution machinery around
 them (execution context, cache-key lookup, result wrapping), which cost more than the database itself: about
