@@ -19,15 +19,8 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-def ensure_utc(instant: datetime) -> datetime:
-    """Reject naive datetimes; convert aware ones to UTC."""
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise ValueError(f"naive datetime {instant!r}: instants must be timezone-aware")
-    return instant.astimezone(UTC)
-
-
-def ensure_aware(instant: datetime, what: str) -> datetime:
-    """An instant given by a caller (``sweep(now=...)``), in UTC; a naive one is the caller's mistake."""
+def ensure_utc(instant: datetime, what: str = "instant") -> datetime:
+    """An instant given by a caller, in UTC; a naive one is the caller's mistake (``InvalidInput``)."""
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise InvalidInput(f"{what}: naive datetime {instant.isoformat()}: give a timezone-aware instant")
     return instant.astimezone(UTC)

@@ -11,7 +11,7 @@ refusal is raised as ``TransitionRefused`` with every reason, before anything is
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -90,7 +90,7 @@ def decide(
     flags = sorted((set(inst.flags) | set(route.spec.sets)) - set(route.spec.clears))
     attached = list(event.documents)
     if destination is not None:
-        event = EventInput(**{**_fields(event), "data": {**event.data, "from_org": inst.org.id}})
+        event = replace(event, data={**event.data, "from_org": inst.org.id})
     stay = Stay(inst.id, new_state, epoch, entered_on, anchor_dates(dates, inst), extensions, flags)
     timers, replan = _timers(wf, loaded, stay, trigger, moved, dates, extensions, flags, now, rules)
     update = InstanceUpdate(
@@ -168,10 +168,6 @@ def _timers(
     if loaded.timers is None:
         return NO_TIMERS, plan
     return plan(loaded.timers), None
-
-
-def _fields(event: EventInput) -> dict[str, Any]:
-    return {name: getattr(event, name) for name in EventInput.__dataclass_fields__}
 
 
 def _destination(plan: Plan, inst: Instance, org: OrgRecord | None, event: EventInput) -> str:

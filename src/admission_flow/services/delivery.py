@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from admission_flow.clock import ensure_aware
+from admission_flow.clock import ensure_utc
 from admission_flow.domain.records import DeliveryReport
 from admission_flow.domain.stored import OutboxRow
 from admission_flow.errors import ConfigurationError
@@ -22,7 +22,7 @@ Texts = dict[int, tuple[str, str] | str]  # message id → (subject, body), or w
 
 
 def deliver(deps: Deps, now: datetime | None = None, limit: int = 100) -> DeliveryReport:
-    now = deps.clock.now() if now is None else ensure_aware(now, "now")
+    now = deps.clock.now() if now is None else ensure_utc(now, "now")
     lease = now + deps.policy.lease
     report = DeliveryReport()
     with deps.db.transaction() as uow:

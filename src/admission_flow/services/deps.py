@@ -61,10 +61,6 @@ class Deps:
             self._rules = TimeRules(self.policy.zone, self.policy.reminder_time, self.calendar_of())
         return self._rules
 
-    def forget(self) -> None:
-        """Drop what was loaded from files (after a guard was registered or the calendar changed)."""
-        self._rules = None
-
     def pinned(self, inst: Instance) -> CompiledWorkflow:
         """The workflow version the instance started on, refusing one whose content changed since."""
         wf = self.catalog_of().get(inst.workflow_id, inst.workflow_version)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from admission_flow.clock import ensure_aware
+from admission_flow.clock import ensure_utc
 from admission_flow.domain.inputs import EventInput
 from admission_flow.domain.records import SweepReport
 from admission_flow.domain.stored import CANCELLED, DONE, FAILED, Claimed
@@ -27,7 +27,7 @@ SWEEP_LEASE = "sweeper"
 
 def sweep(deps: Deps, now: datetime | None = None) -> SweepReport:
     """Act on every timer due at ``now`` (default: the clock's now)."""
-    now = deps.clock.now() if now is None else ensure_aware(now, "now")
+    now = deps.clock.now() if now is None else ensure_utc(now, "now")
     report = SweepReport()
     leased = deps.db.single_writer
     if leased and not _take_lease(deps):

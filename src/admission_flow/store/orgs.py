@@ -21,19 +21,6 @@ orgs = table(Org)
 MAX_DEPTH = 64
 
 
-def org_record(row: Any) -> OrgRecord:
-    return OrgRecord(
-        id=row.id,
-        name=row.name,
-        kind=row.kind,
-        parent_id=row.parent_id,
-        has_youth_union=row.has_youth_union,
-        has_trade_union=row.has_trade_union,
-        contacts=row.contacts or {},
-        attributes=row.attributes or {},
-    )
-
-
 def subtree_ids(root: str) -> Select[Any]:
     """SELECT the ids of ``root`` and every organisation below it (usable as ``IN (...)``)."""
     tree = select(orgs.c.id, literal(0, Integer).label("depth")).where(orgs.c.id == root).cte("subtree", recursive=True)
@@ -88,7 +75,8 @@ class SqlOrgs:
         return None if row is None else _record(row)
 
     def all(self) -> list[OrgRecord]:
-        return [org_record(r) for r in self._tx.connection.execute(select(orgs).order_by(orgs.c.id))]
+        columns = (orgs.c[name] for name in _FIELDS)
+        return [_record(tuple(r)) for r in self._tx.connection.execute(select(*columns).order_by(orgs.c.id))]
 
     def insert(self, values: Mapping[str, Any]) -> None:
         self._tx.connection.execute(insert(orgs).values(**values))
