@@ -172,6 +172,22 @@ class IdempotencyConflict(OperationError):
         super().__init__(f"idempotency key {key!r} was already used for a different event")
 
 
+class Unauthenticated(OperationError):
+    """No credentials, or credentials that are unknown, revoked or expired (the answer never says which)."""
+
+    exit_code = 2
+    http_status = 401
+    code = "unauthenticated"
+
+
+class Forbidden(OperationError):
+    """The caller is known but may not do this (a read-only token writing, a role it does not hold)."""
+
+    exit_code = 2
+    http_status = 403
+    code = "forbidden"
+
+
 class MachineFault(OperationError):
     """The state machine did not do what the engine planned: a defect in the package, never the caller's input."""
 

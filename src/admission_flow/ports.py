@@ -14,8 +14,17 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from admission_flow.domain.outcome import Outcome, Start, TimerPlan
-from admission_flow.domain.records import EventRecord, OrgRecord
-from admission_flow.domain.stored import Claimed, Instance, KeyedEvent, OpenDeadline, OutboxRow, TimerRow
+from admission_flow.domain.records import EventRecord, OrgRecord, TokenRecord, WebhookRecord
+from admission_flow.domain.stored import (
+    Claimed,
+    Instance,
+    KeyedEvent,
+    OpenDeadline,
+    OutboxRow,
+    StoredAnswer,
+    Subscription,
+    TimerRow,
+)
 
 
 class Orgs(Protocol):
@@ -114,6 +123,11 @@ class Outbox(Protocol):
         """Messages the sweep wrote (``recipients`` and ``context`` already JSON text)."""
         ...
 
+    def insert_messages(self, rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
+        """Messages an event writes in its own transaction (each row: ``instance_id``, ``channel``, ``template``,
+        ``recipients``, ``context``, ``message_id``), due at ``now``."""
+        ...
+
     def claim(self, now: datetime, limit: int, lease_until: datetime, channel: str) -> list[OutboxRow]: ...
 
     def store_text(self, message_id: int, subject: str, body: str) -> None: ...
@@ -135,6 +149,50 @@ class Outbox(Protocol):
         ...
 
     def retry(self, now: datetime, message_ids: Sequence[int] | None) -> int: ...
+
+
+class Access(Protocol):
+    """API tokens and the answers to idempotent requests."""
+
+    def insert_token(self, values: Mapping[str, Any]) -> int: ...
+
+    def token_by_hash(self, secret_hash: str) -> TokenRecord | None: ...
+
+    def tokens(self) -> list[TokenRecord]: ...
+
+    def revoke(self, token_id: int, now: datetime) -> bool:
+        """Revoke a token not yet revoked; False if there is none."""
+        ...
+
+    def claim_request(self, token_id: int, key: str, fingerprint: str, now: datetime) -> StoredAnswer | None:
+        """Record a new idempotent request (None), or return the one already recorded under the key."""
+        ...
+
+    def store_answer(self, token_id: int, key: str, status: int, headers: Mapping[str, str], body: str) -> None: ...
+
+    def forget_request(self, token_id: int, key: str) -> None:
+        """Drop a request that got no answer worth replaying (so the key can be used again)."""
+        ...
+
+
+class Webhooks(Protocol):
+    """Webhook subscriptions."""
+
+    def insert(self, values: Mapping[str, Any]) -> int: ...
+
+    def listing(self, within: str | None) -> list[WebhookRecord]:
+        """Subscriptions (active or not) of organisations in ``within``'s subtree (every one if None)."""
+        ...
+
+    def get(self, webhook_id: int, within: str | None) -> WebhookRecord | None: ...
+
+    def secret(self, webhook_id: int) -> str | None: ...
+
+    def deactivate(self, webhook_id: int, within: str | None) -> bool: ...
+
+    def active(self) -> list[Subscription]:
+        """Every active subscription (read on each event: one small query)."""
+        ...
 
 
 class Queries(Protocol):
@@ -166,6 +224,12 @@ class UnitOfWork(Protocol):
     @property
     def queries(self) -> Queries: ...
 
+    @property
+    def access(self) -> Access: ...
+
+    @property
+    def webhooks(self) -> Webhooks: ...
+
     def write(self, outcome: Outcome) -> int:
         """Apply one decided event (instance, audit row, papers, move, timers); returns the audit row's id.
         Raises ``ConcurrentUpdate`` if the instance's version moved since it was loaded."""
@@ -185,4 +249,4 @@ class Database(Protocol):
     def transaction(self, *, readonly: bool = False) -> AbstractContextManager[UnitOfWork]: ...
 
 
-__all__ = ["Database", "Events", "Instances", "Orgs", "Outbox", "Queries", "Timers", "UnitOfWork"]
+__all__ = ["Access", "Database", "Events", "Instances", "Orgs", "Outbox", "Queries", "Timers", "UnitOfWork", "Webhooks"]

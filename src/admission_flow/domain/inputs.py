@@ -89,6 +89,7 @@ class EventInput:
     idempotency_key: str | None = None
     expected_version: int | None = None
     acting_org: str | None = None
+    token_id: int | None = None  # the API token that acted, for the audit row
 
 
 Model = TypeVar("Model", bound=BaseModel)

@@ -108,6 +108,7 @@ class EventRecord(Record):
     workflow: str
     workflow_hash: str
     idempotency_key: str | None
+    token_id: int | None = None  # the API token that acted
 
 
 # ---------------------------------------------------------------- durable time
@@ -214,12 +215,53 @@ class TimelineEntry(Record):
     detail: str
 
 
+# ---------------------------------------------------------------- access and webhooks
+
+
+@dataclass(frozen=True)
+class TokenRecord(Record):
+    """An API token as listed (its secret is shown once, when it is created, and never kept)."""
+
+    id: int
+    name: str
+    org_id: str
+    roles: list[str]
+    read_only: bool
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Caller(Record):
+    """Who is calling through an adapter: the token, and the organisation subtree and roles it is bound to."""
+
+    token_id: int
+    name: str
+    org_id: str
+    roles: list[str]
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class WebhookRecord(Record):
+    """A webhook subscription (its secret is shown once, when it is created)."""
+
+    id: int
+    org_id: str
+    url: str
+    event_types: list[str]
+    active: bool
+    created_at: datetime
+
+
 def reasons_as_dicts(reasons: tuple[Reason, ...] | list[Reason]) -> list[dict[str, Any]]:
     return [r.as_dict() for r in reasons]
 
 
 __all__ = [
     "CandidateRecord",
+    "Caller",
     "DeadlineRecord",
     "DeliveryReport",
     "EventRecord",
@@ -232,5 +274,7 @@ __all__ = [
     "ReminderRecord",
     "SweepReport",
     "TimelineEntry",
+    "TokenRecord",
+    "WebhookRecord",
     "reasons_as_dicts",
 ]

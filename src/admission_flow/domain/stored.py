@@ -159,3 +159,25 @@ class KeyedEvent:
     from_state: str | None
     to_state: str
     occurred_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """An idempotent request seen before: its fingerprint and, once answered, the answer (``status`` None while
+    the first request is still being answered)."""
+
+    fingerprint: str
+    status: int | None
+    headers: dict[str, str] | None
+    body: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """An active webhook subscription as the fire path matches it."""
+
+    id: int
+    org_id: str
+    url: str
+    event_types: list[str]

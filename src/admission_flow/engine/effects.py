@@ -227,6 +227,7 @@ def event_row(
         "workflow_version": wf.spec.version,
         "workflow_hash": wf.content_hash,
         "idempotency_key": event.idempotency_key,
+        "token_id": event.token_id,
     }
 
 

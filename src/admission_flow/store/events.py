@@ -42,6 +42,7 @@ def event_record(r: Any) -> EventRecord:
         workflow=f"{r.workflow_id}@{r.workflow_version}",
         workflow_hash=r.workflow_hash,
         idempotency_key=r.idempotency_key,
+        token_id=r.token_id,
     )
 
 

@@ -112,6 +112,7 @@ class Event(Base):
     workflow_version: Mapped[str] = mapped_column(String(32))
     workflow_hash: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    token_id: Mapped[int | None] = mapped_column(Integer)  # the API token that acted (None: Python, CLI, sweep)
 
 
 class Document(Base):
@@ -189,6 +190,52 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A bearer token of the REST API: bound to an organisation subtree and roles; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100))
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    roles: Mapped[list[str]] = mapped_column(Json)
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IdempotentRequest(Base):
+    """A write request made with an ``Idempotency-Key``: its fingerprint and, once answered, the answer."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (UniqueConstraint("token_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    token_id: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of method, path and body
+    status_code: Mapped[int | None] = mapped_column(Integer)  # None while the first request is being answered
+    headers: Mapped[dict[str, str] | None] = mapped_column(Json)
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Webhook(Base):
+    """A subscription: events of candidates in ``org_id``'s subtree are POSTed to ``url``, signed with ``secret``."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    url: Mapped[str] = mapped_column(String(2000))
+    event_types: Mapped[list[str]] = mapped_column(Json)  # triggers, or "*" for every event
+    secret: Mapped[str] = mapped_column(String(200))  # kept in clear: the HMAC needs it
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 def table(model: type[Base]) -> Table:
