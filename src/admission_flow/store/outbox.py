@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Dialect, and_, bindparam, insert, literal, or_, select, update
+from sqlalchemy import Dialect, and_, bindparam, insert, literal, null, or_, select, update
 
 from admission_flow.domain.stored import DEAD, PENDING, SENDING, SENT, OutboxRow
 from admission_flow.store.prepared import Prepared
@@ -36,6 +36,23 @@ _INSERT_SWEPT = insert(outbox).values(
     next_attempt_at=bindparam("now", type_=outbox.c.next_attempt_at.type),
     created_at=bindparam("now", type_=outbox.c.created_at.type),
 )
+# A message an event writes (a webhook call): due at once, with no timer behind it.
+_INSERT_MESSAGE = insert(outbox).values(
+    timer_id=null(),
+    instance_id=bindparam("instance_id"),
+    channel=bindparam("channel"),
+    template=bindparam("template"),
+    recipients=bindparam("recipients", type_=outbox.c.recipients.type),
+    subject=literal(""),
+    body=literal(""),
+    context=bindparam("context", type_=outbox.c.context.type),
+    message_id=bindparam("message_id"),
+    status=literal(PENDING),
+    attempts=literal(0),
+    last_error=null(),
+    next_attempt_at=bindparam("now", type_=outbox.c.next_attempt_at.type),
+    created_at=bindparam("now", type_=outbox.c.created_at.type),
+)
 # The outbox columns each swept row gives (the rest are bound once per batch or are constants).
 OUTBOX_ROW_KEYS = ("timer_id", "instance_id", "template", "recipients", "context", "message_id", "status", "last_error")
 _FIELDS = tuple(OutboxRow.__dataclass_fields__)
@@ -45,6 +62,7 @@ class OutboxStatements:
     def __init__(self, dialect: Dialect) -> None:
         self.postgresql = dialect.name == "postgresql"
         self.insert_swept = Prepared(_INSERT_SWEPT, dialect, raw=("recipients", "context"), for_executemany=True)
+        self.insert_message = Prepared(_INSERT_MESSAGE, dialect, for_executemany=True)
 
 
 def outbox_row(row: Any) -> OutboxRow:
@@ -64,6 +82,11 @@ class SqlOutbox:
     def insert_swept(self, rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
         if rows:
             self._sql.insert_swept.many(self._tx.cursor(), rows, {"now": now})
+
+    def insert_messages(self, rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
+        """One ``executemany`` of messages due at ``now`` (``recipients`` and ``context`` as Python values)."""
+        if rows:
+            self._sql.insert_message.many(self._tx.cursor(), rows, {"now": now})
 
     def claim(self, now: datetime, limit: int, lease_until: datetime, channel: str) -> list[OutboxRow]:
         """Messages ready to send (pending and due, or claimed by someone whose lease ran out); leases them."""

@@ -24,6 +24,7 @@ from admission_flow.store.outbox import OutboxStatements, SqlOutbox
 from admission_flow.store.queries import SqlQueries
 from admission_flow.store.timers import SqlTimers, TimerStatements
 from admission_flow.store.transaction import Tx
+from admission_flow.store.webhooks import SqlWebhooks, WebhookStatements
 
 
 class Statements:
@@ -36,6 +37,7 @@ class Statements:
         self.events = EventStatements(dialect)
         self.timers = TimerStatements(dialect)
         self.outbox = OutboxStatements(dialect)
+        self.webhooks = WebhookStatements(dialect)
 
 
 class SqlUnitOfWork:
@@ -49,6 +51,7 @@ class SqlUnitOfWork:
         self.timers = SqlTimers(tx, statements.timers)
         self.outbox = SqlOutbox(tx, statements.outbox)
         self.queries = SqlQueries(tx)
+        self.webhooks = SqlWebhooks(tx, statements.webhooks)
 
     @property
     def connection(self) -> Connection:
