@@ -158,6 +158,7 @@ class OutboxRecord(Record):
     created_at: datetime
     next_attempt_at: datetime
     sent_at: datetime | None
+    channel: str = "email"  # or "webhook": then each recipient is {"url", "webhook_id"}
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 A claimed message is leased, so a worker that dies between claim and send leaves it to be resent once the lease
 ends; its Message-ID never changes, so a resend is recognisable. Messages swept but not yet rendered are rendered
-here (once; the text is kept, so retries send exactly the same). Only the ``email`` channel is delivered today.
+here (once; the text is kept, so retries send exactly the same). :func:`deliver` sends both channels: ``email``
+here, then ``webhook`` (``services/webhooks.py``). The SMTP connection is made only when an e-mail is due.
 """
 
 from __future__ import annotations
@@ -16,13 +17,26 @@ from admission_flow.errors import ConfigurationError
 from admission_flow.notify import DeliveryError, OutgoingMail
 from admission_flow.ports import UnitOfWork
 from admission_flow.services.deps import Deps
+from admission_flow.services.retries import record_failure
+from admission_flow.services.webhooks import deliver_webhooks
 
 EMAIL = "email"
 Texts = dict[int, tuple[str, str] | str]  # message id → (subject, body), or why it could not be rendered
 
 
 def deliver(deps: Deps, now: datetime | None = None, limit: int = 100) -> DeliveryReport:
+    """Send what is due on every channel (at most ``limit`` messages of each), e-mail first, then webhooks."""
     now = deps.clock.now() if now is None else ensure_utc(now, "now")
+    report = deliver_mail(deps, now, limit)
+    calls = deliver_webhooks(deps, now, limit)
+    report.sent += calls.sent
+    report.retried += calls.retried
+    report.dead += calls.dead
+    report.errors.extend(calls.errors)
+    return report
+
+
+def deliver_mail(deps: Deps, now: datetime, limit: int) -> DeliveryReport:
     lease = now + deps.policy.lease
     report = DeliveryReport()
     with deps.db.transaction() as uow:
@@ -34,7 +48,7 @@ def deliver(deps: Deps, now: datetime | None = None, limit: int = 100) -> Delive
     for row in claimed:
         text = texts.get(row.id)
         if isinstance(text, str):  # the template failed: nothing to send, and retrying cannot help
-            _failed(deps, row, lease, now, text, None, report, give_up=True)
+            record_failure(deps, row, lease, now, text, report, give_up=True)
             continue
         subject, body = text or (row.subject, row.body)
         mail = OutgoingMail(
@@ -43,12 +57,12 @@ def deliver(deps: Deps, now: datetime | None = None, limit: int = 100) -> Delive
         try:
             refused = notifier.send(mail) or {}
         except DeliveryError as exc:
-            _failed(deps, row, lease, now, str(exc), None, report)
+            record_failure(deps, row, lease, now, str(exc), report)
             continue
         if refused:  # the others got it: retry only those the server turned away
             again = [r for r in row.recipients if r["email"] in refused]
             error = "refused: " + "; ".join(f"{a} ({why})" for a, why in refused.items())
-            _failed(deps, row, lease, now, error, again, report)
+            record_failure(deps, row, lease, now, error, report, recipients=again)
             continue
         with deps.db.transaction() as uow:
             uow.outbox.mark_sent(row.id, lease, deps.clock.now())
@@ -76,26 +90,3 @@ def _render_claimed(deps: Deps, uow: UnitOfWork, claimed: list[OutboxRow]) -> Te
             continue
         uow.outbox.store_text(row.id, subject, body)
     return texts
-
-
-def _failed(
-    deps: Deps,
-    row: OutboxRow,
-    lease: datetime,
-    now: datetime,
-    error: str,
-    recipients: list[dict[str, str]] | None,
-    report: DeliveryReport,
-    *,
-    give_up: bool = False,
-) -> None:
-    attempts = row.attempts + 1
-    last = give_up or attempts >= deps.policy.max_attempts
-    retry_at = None if last else now + deps.policy.backoff * 2 ** (attempts - 1)
-    with deps.db.transaction() as uow:
-        uow.outbox.mark_failed(row.id, lease, error=error, retry_at=retry_at, recipients=recipients)
-    report.errors.append(f"{row.message_id}: {error}")
-    if retry_at is None:
-        report.dead += 1
-    else:
-        report.retried += 1

@@ -10,7 +10,7 @@ from admission_flow.domain.recipients import collect_recipients, role_contacts
 from admission_flow.domain.records import DeadlineRecord, OrgRecord, OutboxRecord, ReminderRecord
 from admission_flow.domain.stored import OutboxRow
 from admission_flow.errors import ConfigurationError, NotFound
-from admission_flow.services.delivery import render_message
+from admission_flow.services.delivery import EMAIL, render_message
 from admission_flow.services.deps import Deps
 from admission_flow.workflow.spec import DeadlineSpec
 
@@ -105,6 +105,7 @@ def outbox(deps: Deps, *, failed_only: bool, limit: int) -> list[OutboxRecord]:
             r.created_at,
             r.next_attempt_at,
             r.sent_at,
+            r.channel,
         )
         for r in rows
     ]
@@ -112,6 +113,8 @@ def outbox(deps: Deps, *, failed_only: bool, limit: int) -> list[OutboxRecord]:
 
 def _subject(deps: Deps, row: OutboxRow) -> str:
     """A message swept but not yet delivered is rendered for display (delivery renders and keeps the text)."""
+    if row.channel != EMAIL:  # a webhook call has no subject
+        return f"({row.channel}: {row.template})"
     if row.context is None:
         return f"({row.template})"
     try:
