@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from admission_flow.cli import migrate_command, sink, time_commands  # noqa: F401 — they register their commands
+from admission_flow.cli import (  # noqa: F401 — they register their commands
+    migrate_command,
+    sink,
+    time_commands,
+    webhook_commands,
+)
 from admission_flow.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -68,7 +68,7 @@ def deliver(
     now: Annotated[str | None, typer.Option(help="Pretend it is this instant.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Send due outbox messages by SMTP (failures are recorded and retried with backoff)."""
+    """Send due outbox messages: e-mail by SMTP, webhook calls by HTTP (failures are retried with backoff)."""
     with open_flow(ctx) as flow:
         report = flow.deliver(parse_instant(now))
     if as_json:
@@ -182,7 +182,7 @@ def outbox_list(
             str(r.id),
             r.status,
             str(r.attempts),
-            "\n".join(p["email"] for p in r.recipients),
+            "\n".join(p.get("email") or p.get("url", "") for p in r.recipients),
             r.subject,
             r.last_error or "",
         )
