@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
 from pathlib import Path
 
 from admission_flow.engine.machine import CompiledWorkflow
 from admission_flow.errors import NotFound, Problem, WorkflowDefinitionError
+from admission_flow.guards import default_registry
 from admission_flow.guards.base import GuardRegistry
 from admission_flow.workflow.checks import validate_document
 from admission_flow.workflow.inheritance import resolve_extends
@@ -19,7 +21,10 @@ from admission_flow.workflow.spec import WorkflowSpec, parse_workflow_ref
 def content_hash(spec: WorkflowSpec) -> str:
     """SHA-256 of the validated workflow in canonical JSON, defaults left out: comments, layout and new optional
     language keys (added by engine upgrades) do not change it; any change to what the file says does."""
-    data = spec.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    # `in_force_from` is left out on purpose. The hash pins running candidates to what their procedure says;
+    # the date only decides which version NEW candidates start on. Setting or moving it (a regulation's
+    # effective date confirmed late) must not refuse every running candidate with WorkflowChanged.
+    data = spec.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude={"in_force_from"})
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -31,12 +36,26 @@ def _version_key(version: str) -> tuple[bool, tuple[tuple[int, int | str], ...]]
     return all(p.isdigit() for p in parts), tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
 
 
+Key = tuple[str, str]  # (id, version)
+
+
 class Catalog:
-    def __init__(self, workflows: Iterable[CompiledWorkflow]) -> None:
-        self._by_key: dict[tuple[str, str], CompiledWorkflow] = {}
+    def __init__(
+        self,
+        workflows: Iterable[CompiledWorkflow],
+        *,
+        registry: GuardRegistry | None = None,
+        templates: frozenset[str] | None = None,
+        sources: Mapping[Key, LocatedDocument] | None = None,
+    ) -> None:
+        self._by_key: dict[Key, CompiledWorkflow] = {}
         self._newest: dict[str, CompiledWorkflow] = {}  # the catalog never changes after it is built
         for wf in workflows:
             self._by_key[(wf.spec.id, wf.spec.version)] = wf
+        # What the versions were checked against, and their merged documents (positions included), so that one
+        # more document can be checked the same way and extend them: see check_text.
+        self._registry, self._templates = registry, templates
+        self._sources: dict[Key, LocatedDocument] = dict(sources or {})
 
     @classmethod
     def from_folder(cls, folder: Path, registry: GuardRegistry, templates: frozenset[str] | None = None) -> Catalog:
@@ -55,7 +74,7 @@ class Catalog:
         if not files:
             raise WorkflowDefinitionError([Problem(str(path), 1, 1, "", "no workflow files (*.yaml, *.yml) here")])
         problems: list[Problem] = []
-        docs: dict[tuple[str, str], LocatedDocument] = {}
+        docs: dict[Key, LocatedDocument] = {}
         plain: list[LocatedDocument] = []
         for file in files:
             doc, found = read_yaml_file(file)
@@ -72,22 +91,67 @@ class Catalog:
                 docs[key] = doc
         merged, found = resolve_extends(docs, _ref_key)
         problems.extend(found)
-        specs: list[WorkflowSpec] = []
-        located: dict[str, LocatedDocument] = {}
-        for doc in [*merged.values(), *plain]:
-            spec, found = validate_document(doc, registry, templates)
-            problems.extend(found)
-            if spec is not None and spec.remove is not None and spec.extends is None:
-                problems.append(doc.problem(("remove",), "'remove' only makes sense with 'extends'"))
-            if spec is not None and not found:
-                specs.append(spec)
-                located[spec.key] = doc
-        by_key = {s.key: s for s in specs}
-        for spec in specs:
-            problems.extend(_migration_problems(spec, located[spec.key], by_key))
+        specs, located, found = _validate([*merged.values(), *plain], registry, templates, {})
+        problems.extend(found)
         if problems:
             raise WorkflowDefinitionError(problems)
-        return cls(CompiledWorkflow(spec, content_hash(spec), registry) for spec in specs)
+        return cls(
+            (CompiledWorkflow(spec, content_hash(spec), registry) for spec in specs),
+            registry=registry,
+            templates=templates,
+            sources={(spec.id, spec.version): located[spec.key] for spec in specs},
+        )
+
+    def check_text(
+        self, text: str, file: str, *, limits: Mapping[str, int] | None = None
+    ) -> tuple[CompiledWorkflow | None, list[Problem]]:
+        """One more workflow document checked as if it were a file of this catalog's folder: the same guards and
+        templates, and its ``extends`` and ``migrations`` refer to the versions loaded here. ``limits`` caps the
+        entries of top-level sections (``{"states": 200}``), counted after the merge with the base. Returns the
+        compiled version (None if anything is wrong) and every problem; the catalog itself does not change."""
+        registry = self._registry or default_registry()
+        try:
+            doc, problems = parse_yaml(text, file)
+        except RecursionError:  # the parser and the loader recurse once per level of nesting
+            return None, [Problem(file, 1, 1, "", "the document is nested too deeply")]
+        except Exception as exc:
+            # PyYAML's constructors let ValueError and KeyError out on some scalars (`!!int abc`, `!!bool maybe`,
+            # an integer of 5,000 digits). A document from outside must come back as a problem, not a crash.
+            return None, [Problem(file, 1, 1, "", f"the YAML could not be read: {exc}"[:300])]
+        if doc is None:
+            return None, problems
+        key = _declared_key(doc)
+        merged, found = resolve_extends({key: doc}, _ref_key, self._sources) if key else ({}, [])
+        problems.extend(found)
+        if key is not None and key not in merged:
+            return None, problems  # the base is unknown: nothing sensible to validate
+        whole = merged[key] if key is not None else doc
+        too_many = _over_limits(whole, limits or {})
+        if too_many:
+            return None, problems + too_many
+        loaded = {wf.key: wf.spec for wf in self._by_key.values()}
+        specs, _, found = _validate([whole], registry, self._templates, loaded)
+        problems.extend(found)
+        if problems or not specs:
+            return None, problems
+        return CompiledWorkflow(specs[0], content_hash(specs[0]), registry), []
+
+    def in_force(self, workflow_id: str, on: date) -> CompiledWorkflow:
+        """The version of ``workflow_id`` a candidate starting on ``on`` gets: among the releases (never a draft)
+        whose ``in_force_from`` is not after ``on`` (none given: in force since always), the one that came into
+        force last; on the same day, the newest version."""
+        best: CompiledWorkflow | None = None
+        best_rank: tuple[date, tuple[tuple[int, int | str], ...]] | None = None
+        for (wid, version), wf in self._by_key.items():
+            release, order = _version_key(version)
+            since = wf.spec.in_force_from or date.min
+            if wid != workflow_id or not release or since > on:
+                continue
+            if best_rank is None or (since, order) > best_rank:
+                best, best_rank = wf, (since, order)
+        if best is None:
+            raise NotFound("workflow", f"{workflow_id} on {on}")
+        return best
 
     def get(self, workflow_id: str, version: str | None = None) -> CompiledWorkflow:
         if version is not None:
@@ -118,6 +182,74 @@ class Catalog:
         return len(self._by_key)
 
 
+def _over_limits(doc: LocatedDocument, limits: Mapping[str, int]) -> list[Problem]:
+    data = doc.data if isinstance(doc.data, dict) else {}
+    problems = []
+    for section, most in limits.items():
+        entries = data.get(section)
+        if isinstance(entries, dict | list) and len(entries) > most:
+            problems.append(doc.problem((section,), f"{len(entries)} entries; at most {most} are accepted here"))
+    return problems
+
+
+def _validate(
+    docs: list[LocatedDocument],
+    registry: GuardRegistry,
+    templates: frozenset[str] | None,
+    loaded: dict[str, WorkflowSpec],
+) -> tuple[list[WorkflowSpec], dict[str, LocatedDocument], list[Problem]]:
+    """Each (merged) document validated, then checked against the others and the ``loaded`` versions."""
+    problems: list[Problem] = []
+    specs: list[WorkflowSpec] = []
+    located: dict[str, LocatedDocument] = {}
+    for doc in docs:
+        spec, found = validate_document(doc, registry, templates)
+        problems.extend(found)
+        if spec is not None and spec.remove is not None and spec.extends is None:
+            problems.append(doc.problem(("remove",), "'remove' only makes sense with 'extends'"))
+        if spec is not None and not found:
+            specs.append(spec)
+            located[spec.key] = doc
+    by_key = {**loaded, **{s.key: s for s in specs}}
+    for spec in specs:
+        problems.extend(_migration_problems(spec, located[spec.key], by_key))
+        problems.extend(_in_force_problems(spec, located[spec.key], by_key))
+    return specs, located, problems
+
+
+def _in_force_problems(spec: WorkflowSpec, doc: LocatedDocument, by_key: dict[str, WorkflowSpec]) -> list[Problem]:
+    """A release without ``in_force_from`` counts as in force since always, so once an older release of the same
+    workflow has a day, the newer one would never be chosen for new candidates after it: say so."""
+    release, order = _version_key(spec.version)
+    if spec.in_force_from is not None or not release:
+        return []
+    older = [
+        other
+        for other in by_key.values()
+        if other.id == spec.id and other.in_force_from is not None and _is_older_release(other.version, order)
+    ]
+    if not older:
+        return []
+    last = max(older, key=lambda other: _version_key(other.version))
+    return [
+        doc.problem(
+            ("version",),
+            f"no in_force_from, but the older {last.key} is in force from {last.in_force_from}: new candidates "
+            f"would not start on {spec.key}; give the day it comes into force",
+        )
+    ]
+
+
+def is_release(version: str) -> bool:
+    """A version with only numeric parts (``2025``, ``2021.1``); anything else (``2026-draft``) is a draft."""
+    return _version_key(version)[0]
+
+
+def _is_older_release(version: str, than: tuple[tuple[int, int | str], ...]) -> bool:
+    release, order = _version_key(version)
+    return release and order < than
+
+
 def _migration_problems(spec: WorkflowSpec, doc: LocatedDocument, by_key: dict[str, WorkflowSpec]) -> list[Problem]:
     problems = []
     for i, migration in enumerate(spec.migrations):
@@ -136,7 +268,7 @@ def _migration_problems(spec: WorkflowSpec, doc: LocatedDocument, by_key: dict[s
     return problems
 
 
-def _declared_key(doc: LocatedDocument) -> tuple[str, str] | None:
+def _declared_key(doc: LocatedDocument) -> Key | None:
     data = doc.data
     if not isinstance(data, dict):
         return None
@@ -146,7 +278,7 @@ def _declared_key(doc: LocatedDocument) -> tuple[str, str] | None:
     return (wid, version) if isinstance(wid, str) and isinstance(version, str) else None
 
 
-def _ref_key(ref: str) -> tuple[str, str] | None:
+def _ref_key(ref: str) -> Key | None:
     try:
         wid, version = parse_workflow_ref(ref)
     except ValueError:

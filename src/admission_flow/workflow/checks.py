@@ -9,6 +9,7 @@ import difflib
 import types
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -92,8 +93,26 @@ def _choices(known: Sequence[str]) -> str:
     return f" (expected one of: {', '.join(known)})" if known else ""
 
 
+# Each did-you-mean runs difflib over the known names. One document gets at most MAX_HINTS of them, and none
+# among more than MAX_HINT_NAMES names: without a bound, a file with thousands of misspelt references (an
+# uploaded one, say) takes minutes to check instead of a fraction of a second.
+MAX_HINTS = 20
+MAX_HINT_NAMES = 1000
+_hints_left: ContextVar[list[int] | None] = ContextVar("hints_left", default=None)
+
+
 def validate_document(
     doc: LocatedDocument, registry: GuardRegistry, templates: frozenset[str] | None = None
+) -> tuple[WorkflowSpec | None, list[Problem]]:
+    token = _hints_left.set([MAX_HINTS])
+    try:
+        return _validate_document(doc, registry, templates)
+    finally:
+        _hints_left.reset(token)
+
+
+def _validate_document(
+    doc: LocatedDocument, registry: GuardRegistry, templates: frozenset[str] | None
 ) -> tuple[WorkflowSpec | None, list[Problem]]:
     if not isinstance(doc.data, dict):
         return None, [doc.problem((), "a workflow file must be a mapping at the top level")]
@@ -255,5 +274,10 @@ def _reachable(initial: str, exits: dict[str, set[str]]) -> set[str]:
 
 
 def _hint(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
+    names, left = list(known), _hints_left.get()
+    if len(names) > MAX_HINT_NAMES or (left is not None and left[0] <= 0):
+        return ""
+    if left is not None:
+        left[0] -= 1
+    close = difflib.get_close_matches(name, names, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""

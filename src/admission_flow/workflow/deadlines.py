@@ -98,8 +98,9 @@ def _at(day: date, clock_time: time, zone: ZoneInfo) -> datetime:
 def deadline_problems(
     spec: WorkflowSpec, doc: LocatedDocument, templates: frozenset[str] | None = None
 ) -> Iterable[Problem]:
+    triggers = _triggers_by_state(spec)
     for state_name, state in spec.states.items():
-        triggers_here = _triggers_from(spec, state_name)
+        triggers_here = triggers[state_name]
         seen: set[str] = set()
         for i, deadline in enumerate(state.deadlines):
             at: PathKey = ("states", state_name, "deadlines", i)
@@ -110,13 +111,14 @@ def deadline_problems(
                 yield doc.problem(at, f"final state {state_name!r} cannot have deadlines")
             yield from _anchor_problems(spec, doc, deadline, at)
             yield from _action_problems(spec, doc, deadline, at, triggers_here, templates)
-    yield from _global_problems(spec, doc, templates)
+    yield from _global_problems(spec, doc, templates, triggers)
 
 
-def _global_problems(spec: WorkflowSpec, doc: LocatedDocument, templates: frozenset[str] | None) -> Iterable[Problem]:
+def _global_problems(
+    spec: WorkflowSpec, doc: LocatedDocument, templates: frozenset[str] | None, triggers: dict[str, dict[str, bool]]
+) -> Iterable[Problem]:
     """Workflow-wide deadlines: ids distinct from every state's, triggers available in every non-final state."""
-    running = [name for name, state in spec.states.items() if not state.final]
-    per_state = [_triggers_from(spec, name) for name in running]
+    per_state = [triggers[name] for name, state in spec.states.items() if not state.final]
     everywhere = {t: all(d.get(t) for d in per_state) for t in set().union(*per_state)} if per_state else {}
     everywhere = {t: internal for t, internal in everywhere.items() if all(t in d for d in per_state)}
     local_ids = {d.id for state in spec.states.values() for d in state.deadlines}
@@ -179,11 +181,13 @@ def _action_problems(
         )
 
 
-def _triggers_from(spec: WorkflowSpec, state: str) -> dict[str, bool]:
-    """Triggers available from ``state`` → whether they are internal there."""
-    found: dict[str, bool] = {}
+def _triggers_by_state(spec: WorkflowSpec) -> dict[str, dict[str, bool]]:
+    """For each state, the triggers available from it → whether they are internal there. One pass over the
+    transitions (asking state by state took time growing with states × transitions × states)."""
+    running = [name for name, state in spec.states.items() if not state.final]
+    found: dict[str, dict[str, bool]] = {name: {} for name in spec.states}
     for t in spec.transitions:
-        sources = [n for n, s in spec.states.items() if not s.final] if "*" in t.source else t.source
-        if state in sources:
-            found[t.trigger] = found.get(t.trigger, True) and t.internal
+        for source in dict.fromkeys(running if "*" in t.source else t.source):
+            here = found.setdefault(source, {})
+            here[t.trigger] = here.get(t.trigger, True) and t.internal
     return found

@@ -3,6 +3,9 @@
 Merge rules (docs/workflow-language.md, "Variants"):
 
 * ``id``, ``version``, ``title``, ``description``, ``initial``, ``calendar``: the variant's value wins.
+* ``in_force_from``: the variant's own, else the base's if the base is another workflow (``students`` comes into
+  force with ``standard``). A new version of the same workflow never inherits it: the day it takes over from
+  its base is its own to say, and the catalog reports a release that forgets it.
 * ``roles``, ``documents``, ``dates``, ``flags``: entry by entry; a variant entry replaces the base entry.
 * ``states``: entry by entry; for a state in both, the variant's keys replace the base's (``label``,
   ``final``...), except ``deadlines``, merged by deadline ``id`` (same id replaces, new ids are added).
@@ -18,7 +21,7 @@ problem in the variant's part at the variant's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from admission_flow.errors import Problem
@@ -69,6 +72,8 @@ class _Merge:
         for key in ("title", "description", "initial", "calendar"):
             if key not in self.out.data and key in b:
                 self.out.data[key] = self.copy(self.base, (key,), (key,))
+        if "in_force_from" not in v and "in_force_from" in b and v.get("id") != b.get("id"):
+            self.out.data["in_force_from"] = self.copy(self.base, ("in_force_from",), ("in_force_from",))
         for section in MAP_SECTIONS:
             self._map_section(section, removed.get(section, set()))
         self._states(removed.get("states", set()), removed.get("deadlines", set()))
@@ -219,9 +224,15 @@ def merge(base: LocatedDocument, variant: LocatedDocument) -> tuple[LocatedDocum
 
 
 def resolve_extends(
-    docs: dict[tuple[str, str], LocatedDocument], lookup: Callable[[str], tuple[str, str] | None]
+    docs: dict[tuple[str, str], LocatedDocument],
+    lookup: Callable[[str], tuple[str, str] | None],
+    resolved: Mapping[tuple[str, str], LocatedDocument] | None = None,
 ) -> tuple[dict[tuple[str, str], LocatedDocument], list[Problem]]:
-    """Merge every document that extends another (bases first; cycles and unknown bases are problems)."""
+    """Merge every document that extends another (bases first; cycles and unknown bases are problems).
+
+    ``resolved`` holds documents resolved earlier (a loaded catalog's) that a document of ``docs`` may extend; one
+    of ``docs`` with the same key takes precedence."""
+    earlier = resolved or {}
     problems: list[Problem] = []
     done: dict[tuple[str, str], LocatedDocument] = {}
     visiting: set[tuple[str, str]] = set()
@@ -235,6 +246,11 @@ def resolve_extends(
             done[key] = doc
             return doc
         base_key = lookup(ref) if isinstance(ref, str) else None
+        if base_key is not None and base_key not in docs and base_key in earlier:
+            joined, found = merge(earlier[base_key], doc)
+            problems.extend(found)
+            done[key] = joined
+            return joined
         if base_key is None or base_key not in docs:
             hint = "" if isinstance(ref, str) and "@" in ref else " (write ID@VERSION)"
             problems.append(doc.problem(("extends",), f"unknown base workflow {ref!r}{hint}"))

@@ -8,6 +8,7 @@ generated from these models, so editors and the docs follow them.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -228,6 +229,11 @@ class WorkflowSpec(Strict):
     description: str | None = None
     initial: Name
     calendar: Literal["vn"] = Field(default="vn", description="working-day calendar for working_days durations")
+    in_force_from: date | None = Field(
+        default=None,
+        description="YYYY-MM-DD: from this day on, new candidates start on this version (the release with the "
+        "latest such date not after their start); not part of the content hash",
+    )
     roles: dict[Name, Label] = Field(default_factory=dict)
     documents: dict[Name, DocumentSpec] = Field(default_factory=dict)
     dates: dict[Name, Label] = Field(default_factory=dict, description="dates events may record on the candidate")
@@ -249,6 +255,19 @@ class WorkflowSpec(Strict):
     def _version_as_text(cls, value: Any) -> Any:
         # `version: 2021` is a number in YAML; administrators mean the text "2021".
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("in_force_from", mode="before")
+    @classmethod
+    def _date_as_text(cls, value: Any) -> Any:
+        # The loader keeps dates as text; only the plain ISO form is accepted (no timestamps, no 2025-7-1).
+        if isinstance(value, date) or value is None:
+            return value
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a day of the calendar") from None
+        raise ValueError("must be a date written YYYY-MM-DD, e.g. 2025-07-01")
 
     @property
     def key(self) -> str:
