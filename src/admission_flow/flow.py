@@ -35,6 +35,7 @@ from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.engine.catalog import Catalog
 from admission_flow.errors import ConfigurationError
 from admission_flow.flow_webhooks import WebhookDoors
+from admission_flow.flow_workflows import WorkflowDoors
 from admission_flow.guards import GuardParams, GuardRegistry, NoParams
 from admission_flow.guards.base import GuardCheck, P
 from admission_flow.notify import Notifier
@@ -43,7 +44,7 @@ from admission_flow.settings import Settings, load_settings
 from admission_flow.workflow.spec import WorkflowSpec
 
 
-class AdmissionFlow(WebhookDoors):
+class AdmissionFlow(WebhookDoors, WorkflowDoors):
     """Start candidates, fire events, ask what can happen next and why not, read history, keep deadlines.
 
     Build it with :meth:`from_settings`; call :meth:`upgrade_database` once per database; close it when done.

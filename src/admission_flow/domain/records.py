@@ -256,6 +256,23 @@ class WebhookRecord(Record):
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class WorkflowSummary(Record):
+    """One loaded workflow version. A draft (a version with a non-numeric part) is never chosen for a bare ID or
+    by date; ``in_force_from`` None means in force since always."""
+
+    id: str
+    version: str
+    key: str  # ID@VERSION
+    title: dict[str, str]  # {"vi": ..., "en": ...}
+    hash: str
+    release: bool
+    in_force_from: date | None
+    states: int
+    initial: str
+    extends: str | None
+
+
 def reasons_as_dicts(reasons: tuple[Reason, ...] | list[Reason]) -> list[dict[str, Any]]:
     return [r.as_dict() for r in reasons]
 
@@ -277,5 +294,6 @@ __all__ = [
     "TimelineEntry",
     "TokenRecord",
     "WebhookRecord",
+    "WorkflowSummary",
     "reasons_as_dicts",
 ]
