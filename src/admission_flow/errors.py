@@ -188,6 +188,18 @@ class Forbidden(OperationError):
     code = "forbidden"
 
 
+class RequestInProgress(OperationError):
+    """A request with this idempotency key is still being answered; ask again shortly."""
+
+    exit_code = 4
+    http_status = 409
+    code = "request_in_progress"
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"a request with idempotency key {key!r} is still being answered")
+
+
 class MachineFault(OperationError):
     """The state machine did not do what the engine planned: a defect in the package, never the caller's input."""
 

@@ -16,7 +16,15 @@ from pydantic import ValidationError
 from admission_flow import bootstrap
 from admission_flow.calendar import WorkingCalendar
 from admission_flow.clock import Clock, ManualClock
-from admission_flow.domain.inputs import EventInput, NewCandidate, NewOrg, check_lengths, json_safe, validated
+from admission_flow.domain.inputs import (
+    CandidateChanges,
+    EventInput,
+    NewCandidate,
+    NewOrg,
+    check_lengths,
+    json_safe,
+    validated,
+)
 from admission_flow.domain.records import (
     CandidateRecord,
     DeadlineRecord,
@@ -34,17 +42,30 @@ from admission_flow.domain.records import (
 from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.engine.catalog import Catalog
 from admission_flow.errors import ConfigurationError
+from admission_flow.flow_access import AccessDoors
 from admission_flow.flow_webhooks import WebhookDoors
 from admission_flow.flow_workflows import WorkflowDoors
 from admission_flow.guards import GuardParams, GuardRegistry, NoParams
 from admission_flow.guards.base import GuardCheck, P
 from admission_flow.notify import Notifier
-from admission_flow.services import candidates, delivery, events, listings, migration, orgs, simulation, sweep
+from admission_flow.services import (
+    candidate_pages,
+    candidates,
+    delivery,
+    events,
+    listings,
+    migration,
+    orgs,
+    personal_data,
+    simulation,
+    sweep,
+)
+from admission_flow.services.candidate_pages import CandidatePage
 from admission_flow.settings import Settings, load_settings
 from admission_flow.workflow.spec import WorkflowSpec
 
 
-class AdmissionFlow(WebhookDoors, WorkflowDoors):
+class AdmissionFlow(AccessDoors, WebhookDoors, WorkflowDoors):
     """Start candidates, fire events, ask what can happen next and why not, read history, keep deadlines.
 
     Build it with :meth:`from_settings`; call :meth:`upgrade_database` once per database; close it when done.
@@ -147,27 +168,96 @@ class AdmissionFlow(WebhookDoors, WorkflowDoors):
     def add_org(self, **values: Any) -> OrgRecord:
         return orgs.add_org(self._deps, validated(NewOrg, values))
 
-    def org(self, org_id: str) -> OrgRecord:
-        return orgs.get_org(self._deps, org_id)
+    # ``within``, on the methods that take it: answer only about that organisation's subtree (in SQL), as if
+    # nothing outside it existed. Adapters pass the subtree their caller is bound to.
 
-    def orgs(self) -> list[OrgRecord]:
-        return orgs.list_orgs(self._deps)
+    def org(self, org_id: str, *, within: str | None = None) -> OrgRecord:
+        return orgs.get_org(self._deps, org_id, within)
 
-    def add_candidate(self, *, workflow: str | None = None, on: date | None = None, **values: Any) -> CandidateRecord:
+    def orgs(self, *, within: str | None = None) -> list[OrgRecord]:
+        return orgs.list_orgs(self._deps, within)
+
+    def org_subtree(self, org_id: str, *, within: str | None = None) -> list[OrgRecord]:
+        return orgs.subtree(self._deps, org_id, within)
+
+    def competent(self, candidate_id: str, *, within: str | None = None) -> list[dict[str, Any]]:
+        """Who decides what can happen next: per trigger that needs a power, the organisation holding it."""
+        return orgs.competent(self._deps, candidate_id, within)
+
+    def add_candidate(
+        self,
+        *,
+        workflow: str | None = None,
+        on: date | None = None,
+        within: str | None = None,
+        actor: str = "system",
+        token_id: int | None = None,
+        **values: Any,
+    ) -> CandidateRecord:
         """Register a person and start them on ``workflow`` (default: settings.default_workflow).
 
         ``on`` is the paper date of the sourcing plan entry (default: today), for histories typed in from paper.
         """
+        check_lengths(actor=actor, role=None, idempotency_key=None)
         if "attributes" in values:
             values["attributes"] = json_safe(dict(values["attributes"] or {}), "attributes")
         candidate = validated(NewCandidate, values)
-        return candidates.enroll(self._deps, candidate, workflow or self.settings.default_workflow, on=on)
+        workflow = workflow or self.settings.default_workflow
+        return candidates.enroll(self._deps, candidate, workflow, on=on, within=within, actor=actor, token_id=token_id)
 
-    def candidate(self, candidate_id: str) -> CandidateRecord:
-        return candidates.get_candidate(self._deps, candidate_id)
+    def candidate(self, candidate_id: str, *, within: str | None = None) -> CandidateRecord:
+        return candidates.get_candidate(self._deps, candidate_id, within)
 
     def candidates(self, *, org_id: str | None = None, state: str | None = None) -> list[CandidateRecord]:
         return candidates.list_candidates(self._deps, org_id=org_id, state=state)
+
+    def candidate_page(
+        self,
+        *,
+        within: str | None = None,
+        org_id: str | None = None,
+        state: str | None = None,
+        workflow: str | None = None,
+        sort: str = "id",
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> CandidatePage:
+        """One page of candidates (``sort``: id, full_name, updated_at; ``-`` for descending) and the cursor of
+        the next page (None on the last)."""
+        return candidate_pages.page_candidates(
+            self._deps,
+            within=within,
+            org_id=org_id,
+            state=state,
+            workflow=workflow,
+            sort=sort,
+            cursor=cursor,
+            limit=limit,
+        )
+
+    def update_candidate(
+        self,
+        candidate_id: str,
+        *,
+        within: str | None = None,
+        actor: str = "system",
+        token_id: int | None = None,
+        expected_version: int | None = None,
+        **changes: Any,
+    ) -> CandidateRecord:
+        """Correct personal data; each change is audited (event ``update_personal_data``, old and new values)."""
+        check_lengths(actor=actor, role=None, idempotency_key=None)
+        if changes.get("attributes") is not None:
+            changes["attributes"] = json_safe(dict(changes["attributes"]), "attributes")
+        return personal_data.update_candidate(
+            self._deps,
+            candidate_id,
+            validated(CandidateChanges, changes),
+            actor=actor,
+            token_id=token_id,
+            within=within,
+            expected_version=expected_version,
+        )
 
     # ---------------------------------------------------------------- events
 
@@ -185,6 +275,8 @@ class AdmissionFlow(WebhookDoors, WorkflowDoors):
         idempotency_key: str | None = None,
         expected_version: int | None = None,
         acting_org: str | None = None,
+        within: str | None = None,
+        token_id: int | None = None,
     ) -> FireResult:
         """Apply ``trigger`` in one transaction, or raise ``TransitionRefused`` with every reason."""
         check_lengths(actor=actor, role=role, idempotency_key=idempotency_key)
@@ -198,8 +290,9 @@ class AdmissionFlow(WebhookDoors, WorkflowDoors):
             idempotency_key=idempotency_key,
             expected_version=expected_version,
             acting_org=acting_org,
+            token_id=token_id,
         )
-        return events.fire(self._deps, candidate_id, trigger, event)
+        return events.fire(self._deps, candidate_id, trigger, event, within)
 
     def options(
         self,
@@ -209,14 +302,24 @@ class AdmissionFlow(WebhookDoors, WorkflowDoors):
         role: str | None = None,
         votes: Votes | None = None,
         data: Mapping[str, Any] | None = None,
+        documents: Iterable[DocumentRecord] = (),
         acting_org: str | None = None,
+        within: str | None = None,
     ) -> list[Option]:
-        """Each trigger from the current state: allowed or not, and every reason why not."""
-        event = EventInput(occurred_on=on, role=role, votes=votes, data=dict(data or {}), acting_org=acting_org)
-        return events.options(self._deps, candidate_id, event)
+        """Each trigger from the current state: allowed or not, and every reason why not (judged with the papers,
+        votes and data the event would carry, as :meth:`fire` would judge them)."""
+        event = EventInput(
+            occurred_on=on,
+            role=role,
+            votes=votes,
+            data=json_safe(dict(data or {}), "data"),
+            documents=tuple(documents),
+            acting_org=acting_org,
+        )
+        return events.options(self._deps, candidate_id, event, within)
 
-    def history(self, candidate_id: str) -> list[EventRecord]:
-        return events.history(self._deps, candidate_id)
+    def history(self, candidate_id: str, *, within: str | None = None) -> list[EventRecord]:
+        return events.history(self._deps, candidate_id, within)
 
     # ---------------------------------------------------------------- durable time
 
@@ -228,14 +331,31 @@ class AdmissionFlow(WebhookDoors, WorkflowDoors):
         """Send due outbox messages; failures are recorded and retried with exponential backoff."""
         return delivery.deliver(self._deps, now, limit)
 
-    def deadlines(self, *, overdue: bool = False, org_id: str | None = None) -> list[DeadlineRecord]:
-        return listings.deadlines(self._deps, overdue=overdue, org_id=org_id)
+    def deadlines(
+        self,
+        *,
+        overdue: bool = False,
+        org_id: str | None = None,
+        within: str | None = None,
+        candidate_id: str | None = None,
+        upcoming_days: int | None = None,
+    ) -> list[DeadlineRecord]:
+        """Open deadlines, soonest first: of a subtree or one candidate; only overdue ones, or only those due
+        within ``upcoming_days`` days."""
+        return listings.deadlines(
+            self._deps,
+            overdue=overdue,
+            org_id=org_id,
+            within=within,
+            candidate_id=candidate_id,
+            upcoming_days=upcoming_days,
+        )
 
     def upcoming_reminders(self, within: timedelta) -> list[ReminderRecord]:
         return listings.upcoming(self._deps, within)
 
-    def outbox(self, *, failed_only: bool = False, limit: int = 100) -> list[OutboxRecord]:
-        return listings.outbox(self._deps, failed_only=failed_only, limit=limit)
+    def outbox(self, *, failed_only: bool = False, limit: int = 100, within: str | None = None) -> list[OutboxRecord]:
+        return listings.outbox(self._deps, failed_only=failed_only, limit=limit, within=within)
 
     def retry_outbox(self, message_ids: Iterable[int] = ()) -> int:
         """Give dead messages another round of attempts (all of them, or those listed)."""

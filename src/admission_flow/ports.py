@@ -42,10 +42,18 @@ class Orgs(Protocol):
         """The ids of the organisation and every organisation below it."""
         ...
 
+    def within(self, org_ids: Sequence[str], root: str) -> set[str]:
+        """Those of ``org_ids`` in ``root``'s subtree."""
+        ...
+
+    def listing(self, within: str | None) -> list[OrgRecord]:
+        """Every organisation, or those in ``within``'s subtree, by id."""
+        ...
+
 
 class Instances(Protocol):
-    def load(self, candidate_id: str) -> Instance | None:
-        """The candidate's latest attempt."""
+    def load(self, candidate_id: str, within: str | None = None) -> Instance | None:
+        """The candidate's latest attempt (None also when the candidate is outside ``within``'s subtree)."""
         ...
 
     def load_by_ids(self, instance_ids: Sequence[int]) -> dict[int, Instance]: ...
@@ -63,6 +71,12 @@ class Instances(Protocol):
     def next_attempt(self, candidate_id: str) -> int: ...
 
     def insert_candidate(self, values: Mapping[str, Any]) -> None: ...
+
+    def update_person(self, candidate_id: str, values: Mapping[str, Any]) -> None: ...
+
+    def touch(self, instance_id: int, expected_version: int, now: datetime) -> bool:
+        """Bump the version of an instance an event leaves as it is; False if the version moved."""
+        ...
 
     def insert(self, values: Mapping[str, Any]) -> int: ...
 
@@ -144,7 +158,7 @@ class Outbox(Protocol):
         recipients: list[dict[str, Any]] | None = None,
     ) -> bool: ...
 
-    def listing(self, *, failed_only: bool, limit: int) -> list[OutboxRow]:
+    def listing(self, *, failed_only: bool, limit: int, within: str | None = None) -> list[OutboxRow]:
         """The newest messages first (only dead or failing ones with ``failed_only``)."""
         ...
 
@@ -161,7 +175,7 @@ class Access(Protocol):
     def tokens(self) -> list[TokenRecord]: ...
 
     def revoke(self, token_id: int, now: datetime) -> bool:
-        """Revoke a token not yet revoked; False if there is none."""
+        """Revoke a token (one already revoked stays as it was); False if there is no such token."""
         ...
 
     def claim_request(self, token_id: int, key: str, fingerprint: str, now: datetime) -> StoredAnswer | None:
@@ -198,11 +212,34 @@ class Webhooks(Protocol):
 class Queries(Protocol):
     """The read side: listings over many candidates."""
 
-    def open_deadlines(self, org_id: str | None) -> list[OpenDeadline]:
-        """Each open deadline (rung 0) of a state a candidate is in, soonest first; in a subtree if given."""
+    def open_deadlines(
+        self, org_id: str | None, *, within: str | None = None, candidate_id: str | None = None
+    ) -> list[OpenDeadline]:
+        """Each open deadline (rung 0) of a state a candidate is in, soonest first; in the subtrees given, or of
+        one candidate."""
+        ...
+
+    def candidate_page(
+        self,
+        *,
+        within: str | None,
+        org_id: str | None,
+        state: str | None,
+        workflow_id: str | None,
+        sort: str,
+        descending: bool,
+        after: tuple[Any, str] | None,
+        limit: int,
+    ) -> list[tuple[str, Any]]:
+        """Candidate ids with their sort value, one keyset page (sort: ``id``, ``full_name``, ``updated_at``)."""
         ...
 
     def pending_timers(self, before: datetime) -> list[TimerRow]: ...
+
+    def figures(self, now: datetime) -> dict[str, Any]:
+        """``oldest_due_timer`` (an instant or None), ``outbox`` [(channel, status, count)] of pending, sending
+        and dead messages, ``outbox_failing`` [(channel, count)] of pending messages that failed before."""
+        ...
 
 
 class UnitOfWork(Protocol):

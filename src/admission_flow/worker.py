@@ -45,6 +45,19 @@ def tick(flow: AdmissionFlow) -> None:
         )
 
 
+def start_ticker(flow: AdmissionFlow, interval: float) -> Callable[[], None]:
+    """Tick every ``interval`` seconds in a background thread (no signal handlers: the host process, e.g. the
+    API server, owns them); returns the function that stops it after the current tick."""
+    scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
+    scheduler.add_job(tick, "interval", seconds=interval, args=[flow], id="tick", next_run_time=flow.clock.now())
+    scheduler.start()
+
+    def stop() -> None:
+        scheduler.shutdown(wait=True)
+
+    return stop
+
+
 def run_worker(
     flow: AdmissionFlow,
     interval: float,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator, model_validator
 
 from admission_flow.domain.values import EDUCATION_LEVELS, DocumentRecord, Votes
 from admission_flow.errors import InvalidInput
@@ -74,6 +74,41 @@ class NewCandidate(BaseModel):
         if value is not None and value not in EDUCATION_LEVELS:
             raise ValueError(f"unknown education level {value!r}; one of: {', '.join(EDUCATION_LEVELS)}")
         return value
+
+
+class CandidateChanges(BaseModel):
+    """Corrections to a candidate's personal data: only the fields given change (``None`` clears a field that
+    may be empty). The organisation is not here: a candidate changes organisation by a transfer event."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    birth_date: date | None = None
+    sex: Literal["male", "female"] | None = None
+    ethnicity: str | None = Field(default=None, max_length=64)
+    religion: str | None = Field(default=None, max_length=64)
+    education: str | None = None
+    remote_area: bool | None = None
+    occupation: str | None = Field(default=None, max_length=64)
+    youth_union_member: bool | None = None
+    trade_union_member: bool | None = None
+    email: EmailStr | None = None
+    attributes: dict[str, Any] | None = Field(default=None, description="replaces the attributes as a whole")
+
+    _known_level = field_validator("education")(NewCandidate._known_level.__func__)  # type: ignore[attr-defined]
+
+    @model_validator(mode="after")
+    def _not_cleared(self) -> CandidateChanges:
+        required = ("full_name", "remote_area", "youth_union_member", "trade_union_member", "attributes")
+        cleared = [f for f in required if f in self.model_fields_set and getattr(self, f) is None]
+        if cleared:
+            raise ValueError(f"cannot be cleared: {', '.join(cleared)}")
+        if not self.model_fields_set:
+            raise ValueError("no field to change")
+        return self
+
+    def given(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in sorted(self.model_fields_set)}
 
 
 @dataclass(frozen=True)

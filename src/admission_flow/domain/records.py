@@ -278,8 +278,8 @@ def reasons_as_dicts(reasons: tuple[Reason, ...] | list[Reason]) -> list[dict[st
 
 
 __all__ = [
-    "CandidateRecord",
     "Caller",
+    "CandidateRecord",
     "DeadlineRecord",
     "DeliveryReport",
     "EventRecord",

@@ -27,6 +27,8 @@ def start(
     now: datetime,
     rules: TimeRules,
     candidate: dict[str, Any] | None = None,
+    actor: str = "system",
+    token_id: int | None = None,
 ) -> Start:
     """``candidate``: the person's row to insert (None for a new attempt of a known person)."""
     initial = wf.spec.initial
@@ -54,7 +56,7 @@ def start(
         trigger=ENROL_TRIGGER,
         from_state=None,
         to_state=initial,
-        event=_SYSTEM,
+        event=_SYSTEM if actor == "system" and token_id is None else EventInput(actor=actor, token_id=token_id),
         org_id=org_id,
         occurred_on=started_on,
         now=now,

@@ -32,7 +32,16 @@ def candidate_record(inst: Instance) -> CandidateRecord:
     )
 
 
-def enroll(deps: Deps, candidate: NewCandidate, workflow: str, *, on: date | None = None) -> CandidateRecord:
+def enroll(
+    deps: Deps,
+    candidate: NewCandidate,
+    workflow: str,
+    *,
+    on: date | None = None,
+    within: str | None = None,
+    actor: str = "system",
+    token_id: int | None = None,
+) -> CandidateRecord:
     """Create the candidate and start an instance pinned to ``workflow``, in one transaction."""
     wf = deps.catalog.resolve(workflow)
     now = deps.clock.now()
@@ -47,10 +56,14 @@ def enroll(deps: Deps, candidate: NewCandidate, workflow: str, *, on: date | Non
         now=now,
         rules=deps.rules(),
         candidate=person,
+        actor=actor,
+        token_id=token_id,
     )
     try:
         with deps.db.transaction() as uow:
-            if uow.orgs.get(candidate.org_id) is None:
+            if uow.orgs.get(candidate.org_id) is None or (
+                within is not None and not uow.orgs.within([candidate.org_id], within)
+            ):
                 raise NotFound("org", candidate.org_id)
             instance_id = uow.start(decided)
     except DuplicateKey:
@@ -70,16 +83,17 @@ def enroll(deps: Deps, candidate: NewCandidate, workflow: str, *, on: date | Non
     )
 
 
-def load(uow: UnitOfWork, candidate_id: str) -> Instance:
-    inst = uow.instances.load(candidate_id)
+def load(uow: UnitOfWork, candidate_id: str, within: str | None = None) -> Instance:
+    """The candidate's latest instance; ``NotFound`` also for one outside ``within``'s subtree (alike)."""
+    inst = uow.instances.load(candidate_id, within)
     if inst is None:
         raise NotFound("candidate", candidate_id)
     return inst
 
 
-def get_candidate(deps: Deps, candidate_id: str) -> CandidateRecord:
+def get_candidate(deps: Deps, candidate_id: str, within: str | None = None) -> CandidateRecord:
     with deps.db.transaction(readonly=True) as uow:
-        return candidate_record(load(uow, candidate_id))
+        return candidate_record(load(uow, candidate_id, within))
 
 
 def list_candidates(deps: Deps, *, org_id: str | None = None, state: str | None = None) -> list[CandidateRecord]:

@@ -15,17 +15,32 @@ from admission_flow.services.deps import Deps
 from admission_flow.workflow.spec import DeadlineSpec
 
 
-def deadlines(deps: Deps, *, overdue: bool, org_id: str | None) -> list[DeadlineRecord]:
-    """Open deadlines, soonest first (only those past due with ``overdue``), in ``org_id``'s subtree if given."""
+def deadlines(
+    deps: Deps,
+    *,
+    overdue: bool,
+    org_id: str | None,
+    within: str | None = None,
+    candidate_id: str | None = None,
+    upcoming_days: int | None = None,
+) -> list[DeadlineRecord]:
+    """Open deadlines, soonest first, in ``org_id``'s (and ``within``'s) subtree if given, or one candidate's:
+    only those past due with ``overdue``; only those not yet due and due within ``upcoming_days`` days with it."""
     now, today = deps.clock.now(), deps.today()
     with deps.db.transaction(readonly=True) as uow:
-        if org_id is not None and uow.orgs.get(org_id) is None:
+        if org_id is not None and (
+            uow.orgs.get(org_id) is None or (within is not None and not uow.orgs.within([org_id], within))
+        ):
             raise NotFound("org", org_id)
-        rows = uow.queries.open_deadlines(org_id)
+        if candidate_id is not None and uow.instances.load(candidate_id, within) is None:
+            raise NotFound("candidate", candidate_id)
+        rows = uow.queries.open_deadlines(org_id, within=within, candidate_id=candidate_id)
     records = []
     for r in rows:
         late = r.timer.fire_at <= now
         if overdue and not late:
+            continue
+        if upcoming_days is not None and (late or (r.timer.due_on - today).days > upcoming_days):
             continue
         spec = _deadline(deps, r.workflow_id, r.workflow_version, r.timer.state, r.timer.deadline_id)
         records.append(
@@ -89,9 +104,9 @@ def _contacts(chain: list[OrgRecord], role: str) -> list[dict[str, str]]:
     return role_contacts(role, chain)
 
 
-def outbox(deps: Deps, *, failed_only: bool, limit: int) -> list[OutboxRecord]:
+def outbox(deps: Deps, *, failed_only: bool, limit: int, within: str | None = None) -> list[OutboxRecord]:
     with deps.db.transaction(readonly=True) as uow:
-        rows = uow.outbox.listing(failed_only=failed_only, limit=limit)
+        rows = uow.outbox.listing(failed_only=failed_only, limit=limit, within=within)
     return [
         OutboxRecord(
             r.id,

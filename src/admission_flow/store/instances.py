@@ -14,6 +14,7 @@ from sqlalchemy import Dialect, bindparam, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from admission_flow.domain.stored import Instance, OrgNode, Person
+from admission_flow.store.orgs import subtree_ids
 from admission_flow.store.prepared import Prepared
 from admission_flow.store.schema import Candidate, Org, table
 from admission_flow.store.schema import Instance as InstanceModel
@@ -46,6 +47,13 @@ LOAD_INSTANCE = (
 _LOAD_BY_CANDIDATE = (
     LOAD_INSTANCE.where(instances.c.candidate_id == bindparam("cid")).order_by(instances.c.attempt.desc()).limit(1)
 )
+_LOAD_WITHIN = (
+    LOAD_INSTANCE.where(
+        instances.c.candidate_id == bindparam("cid"), candidates.c.org_id.in_(subtree_ids(bindparam("root")))
+    )
+    .order_by(instances.c.attempt.desc())
+    .limit(1)
+)
 _UPDATE_INSTANCE = (
     update(instances)
     .where(instances.c.id == bindparam("iid"), instances.c.version == bindparam("expected"))
@@ -70,6 +78,7 @@ class InstanceStatements:
 
     def __init__(self, dialect: Dialect) -> None:
         self.load = Prepared(_LOAD_BY_CANDIDATE, dialect)
+        self.load_within = Prepared(_LOAD_WITHIN, dialect)
         self.update = Prepared(_UPDATE_INSTANCE, dialect)
         self.insert_candidate = Prepared(insert(candidates), dialect, _CANDIDATE_INSERT_COLUMNS)
         self.insert = Prepared(insert(instances).returning(instances.c.id), dialect, _INSTANCE_INSERT_COLUMNS)
@@ -87,8 +96,11 @@ class SqlInstances:
         self._tx = tx
         self._sql = statements
 
-    def load(self, candidate_id: str) -> Instance | None:
-        found = self._sql.load.first(self._tx.cursor(), {"cid": candidate_id})
+    def load(self, candidate_id: str, within: str | None = None) -> Instance | None:
+        if within is None:
+            found = self._sql.load.first(self._tx.cursor(), {"cid": candidate_id})
+        else:
+            found = self._sql.load_within.first(self._tx.cursor(), {"cid": candidate_id, "root": within})
         return None if found is None else instance_of(found)
 
     def load_by_ids(self, instance_ids: Sequence[int]) -> dict[int, Instance]:
@@ -146,6 +158,18 @@ class SqlInstances:
     def update(self, params: Mapping[str, Any]) -> bool:
         """The version-checked UPDATE of an event (``params`` as ``_UPDATE_INSTANCE`` binds them)."""
         return bool(self._sql.update.execute(self._tx.cursor(), params).rowcount == 1)
+
+    def update_person(self, candidate_id: str, values: Mapping[str, Any]) -> None:
+        self._tx.connection.execute(update(candidates).where(candidates.c.id == candidate_id).values(**values))
+
+    def touch(self, instance_id: int, expected_version: int, now: datetime) -> bool:
+        """Count an event that changes nothing on the instance itself (version-checked)."""
+        stmt = (
+            update(instances)
+            .where(instances.c.id == instance_id, instances.c.version == expected_version)
+            .values(version=expected_version + 1, updated_at=now)
+        )
+        return bool(self._tx.connection.execute(stmt).rowcount == 1)
 
     def move_candidate(self, candidate_id: str, org_id: str) -> None:
         self._tx.connection.execute(update(candidates).where(candidates.c.id == candidate_id).values(org_id=org_id))

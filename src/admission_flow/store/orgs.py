@@ -7,7 +7,7 @@ Both stop at 64 levels, far deeper than any real tree, so a cycle written by han
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Dialect, Integer, Select, bindparam, insert, literal, select
@@ -21,9 +21,10 @@ orgs = table(Org)
 MAX_DEPTH = 64
 
 
-def subtree_ids(root: str) -> Select[Any]:
-    """SELECT the ids of ``root`` and every organisation below it (usable as ``IN (...)``)."""
-    tree = select(orgs.c.id, literal(0, Integer).label("depth")).where(orgs.c.id == root).cte("subtree", recursive=True)
+def subtree_ids(root: Any, name: str = "subtree") -> Select[Any]:
+    """SELECT the ids of ``root`` (an id, or a bind parameter) and every organisation below it (usable as
+    ``IN (...)``). Two subtrees in one statement need two ``name``s."""
+    tree = select(orgs.c.id, literal(0, Integer).label("depth")).where(orgs.c.id == root).cte(name, recursive=True)
     child = orgs.alias("child")
     tree = tree.union_all(
         select(child.c.id, (tree.c.depth + 1).label("depth"))
@@ -86,3 +87,15 @@ class SqlOrgs:
 
     def subtree(self, org_id: str) -> list[str]:
         return [r[0] for r in self._tx.connection.execute(subtree_ids(org_id))]
+
+    def within(self, org_ids: Sequence[str], root: str) -> set[str]:
+        """Those of ``org_ids`` in ``root``'s subtree (one query)."""
+        stmt = select(orgs.c.id).where(orgs.c.id.in_(list(org_ids)), orgs.c.id.in_(subtree_ids(root)))
+        return {r[0] for r in self._tx.connection.execute(stmt)}
+
+    def listing(self, within: str | None) -> list[OrgRecord]:
+        """Every organisation, or those of ``within``'s subtree, by id."""
+        stmt = select(*(orgs.c[name] for name in _FIELDS)).order_by(orgs.c.id)
+        if within is not None:
+            stmt = stmt.where(orgs.c.id.in_(subtree_ids(within)))
+        return [_record(tuple(r)) for r in self._tx.connection.execute(stmt)]

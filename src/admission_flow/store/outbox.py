@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import Dialect, and_, bindparam, insert, literal, null, or_, select, update
 
 from admission_flow.domain.stored import DEAD, PENDING, SENDING, SENT, OutboxRow
+from admission_flow.store.orgs import subtree_ids
 from admission_flow.store.prepared import Prepared
-from admission_flow.store.schema import Outbox, table
+from admission_flow.store.schema import Candidate, Instance, Outbox, table
 from admission_flow.store.transaction import Tx
 
-outbox = table(Outbox)
+outbox, instances, candidates = table(Outbox), table(Instance), table(Candidate)
 
 _INSERT_SWEPT = insert(outbox).values(
     timer_id=bindparam("timer_id"),
@@ -136,8 +137,15 @@ class SqlOutbox:
         stmt = update(outbox).where(_held(message_id, lease)).values(**values)
         return bool(self._tx.connection.execute(stmt).rowcount == 1)
 
-    def listing(self, *, failed_only: bool, limit: int) -> list[OutboxRow]:
+    def listing(self, *, failed_only: bool, limit: int, within: str | None = None) -> list[OutboxRow]:
         stmt = select(outbox).order_by(outbox.c.id.desc()).limit(limit)
+        if within is not None:  # messages about candidates of the subtree
+            owners = (
+                select(instances.c.id)
+                .join(candidates, candidates.c.id == instances.c.candidate_id)
+                .where(candidates.c.org_id.in_(subtree_ids(within)))
+            )
+            stmt = stmt.where(outbox.c.instance_id.in_(owners))
         if failed_only:
             stmt = stmt.where(
                 or_(outbox.c.status == DEAD, and_(outbox.c.status != SENT, outbox.c.last_error.is_not(None)))

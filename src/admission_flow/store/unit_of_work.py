@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from admission_flow.domain.outcome import Outcome, Start
 from admission_flow.errors import ConcurrentUpdate, DuplicateKey, StoreError
+from admission_flow.store.access import AccessStatements, SqlAccess
 from admission_flow.store.events import EventStatements, SqlEvents
 from admission_flow.store.instances import InstanceStatements, SqlInstances
 from admission_flow.store.orgs import OrgStatements, SqlOrgs
@@ -38,6 +39,7 @@ class Statements:
         self.timers = TimerStatements(dialect)
         self.outbox = OutboxStatements(dialect)
         self.webhooks = WebhookStatements(dialect)
+        self.access = AccessStatements(dialect)
 
 
 class SqlUnitOfWork:
@@ -52,6 +54,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(tx, statements.outbox)
         self.queries = SqlQueries(tx)
         self.webhooks = SqlWebhooks(tx, statements.webhooks)
+        self.access = SqlAccess(tx, statements.access)
 
     @property
     def connection(self) -> Connection:

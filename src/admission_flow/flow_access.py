@@ -1,0 +1,67 @@
+"""The facade's doors for adapters that serve other programs (the REST API, later the dashboard): tokens,
+idempotent requests, and the figures health checks and metrics read. ``AdmissionFlow`` inherits them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from admission_flow.domain.records import Caller, TokenRecord
+from admission_flow.domain.stored import StoredAnswer
+from admission_flow.services import access
+from admission_flow.services.deps import Deps
+
+
+class AccessDoors:
+    _deps: Deps
+
+    def create_token(
+        self,
+        *,
+        name: str,
+        org_id: str,
+        roles: Sequence[str] = (),
+        read_only: bool = False,
+        expires_at: datetime | None = None,
+    ) -> tuple[TokenRecord, str]:
+        """A new API token bound to ``org_id``'s subtree and ``roles``; returns it and its secret, which is
+        shown only now (only its SHA-256 is stored)."""
+        return access.create_token(
+            self._deps, name=name, org_id=org_id, roles=roles, read_only=read_only, expires_at=expires_at
+        )
+
+    def tokens(self) -> list[TokenRecord]:
+        return access.tokens(self._deps)
+
+    def revoke_token(self, token_id: int) -> None:
+        access.revoke_token(self._deps, token_id)
+
+    def authenticate(self, secret: str) -> Caller:
+        """The caller a token secret belongs to (``Unauthenticated`` if unknown, revoked or expired)."""
+        return access.authenticate(self._deps, secret)
+
+    def claim_request(self, token_id: int, key: str, fingerprint: str) -> StoredAnswer | None:
+        """Claim an idempotency key for a request: None means answer it and call :meth:`store_answer`;
+        otherwise the answer given the first time."""
+        return access.claim_request(self._deps, token_id, key, fingerprint)
+
+    def store_answer(self, token_id: int, key: str, status: int, headers: Mapping[str, str], body: str) -> None:
+        access.store_answer(self._deps, token_id, key, status, headers, body)
+
+    def forget_request(self, token_id: int, key: str) -> None:
+        access.forget_request(self._deps, token_id, key)
+
+    def database_revision(self) -> str | None:  # pragma: no cover - AdmissionFlow defines it
+        raise NotImplementedError
+
+    def schema_revisions(self) -> tuple[str | None, str | None]:
+        """The database's schema revision and the one this version of the package needs."""
+        from admission_flow.store import migrate  # Alembic's scripts: read only when asked
+
+        return self.database_revision(), migrate.head_revision()
+
+    def figures(self) -> dict[str, Any]:
+        """For health checks and metrics: the oldest due timer not yet swept, and the outbox backlog."""
+        with self._deps.db.transaction(readonly=True) as uow:
+            return uow.queries.figures(self._deps.clock.now())
