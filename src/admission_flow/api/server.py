@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -64,13 +65,17 @@ def serve(*, host: str, port: int, workers: int, tick: float, database_url: str,
     """Run until SIGTERM/SIGINT. ``tick`` 0 turns the ticker off."""
     check(workers, database_url)
     os.environ[TICK_ENV] = str(tick)
+    folder = None
     if workers > 1:  # each process counts its own requests: prometheus-client sums them through files here
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="admission-flow-metrics-")
+        folder = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="admission-flow-metrics-")
     try:
         _run(host, port, workers, log_level)
     except SystemExit as exc:  # uvicorn exits 3 when it cannot start (the port is taken...): said in its log
         if exc.code not in (0, None):
             raise ConfigurationError(f"the server could not start on {host}:{port} (see the message above)") from None
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def check(workers: int, database_url: str) -> None:
