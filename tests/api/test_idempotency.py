@@ -216,3 +216,23 @@ def test_a_stale_if_match_is_412_and_eight_fires_on_one_etag_apply_exactly_one(a
         client.post(f"{CANDIDATES}/an/events", json=HELPER, headers={"If-Match": won.headers["etag"]}).status_code
         == 201
     )
+
+
+def test_eight_simultaneous_creations_of_one_id_and_corrections_on_one_etag_each_succeed_once(api: Api) -> None:
+    enrol(api.flow, "an")
+    clients = [api.client("ks.anmy", ["cell"]) for _ in range(THREADS)]
+    new = {"id": "bo", "full_name": "Trần Thị Bơ", "org_id": "ks.anmy.ap2"}
+
+    created = at_once(clients, lambda c: c.post(CANDIDATES, json=new))
+    etag = clients[0].get(f"{CANDIDATES}/an").headers["etag"]
+    corrected = at_once(
+        clients, lambda c: c.patch(f"{CANDIDATES}/an", json={"occupation": f"nghề {id(c)}"}, headers={"If-Match": etag})
+    )
+
+    assert sorted(a.status_code for a in created) == [201] + [409] * (THREADS - 1)
+    for answer in created:
+        if answer.status_code == 409:
+            problem_of(answer, 409, "already_exists")
+    assert sorted(a.status_code for a in corrected) == [200] + [412] * (THREADS - 1)
+    assert sorted(c.id for c in api.flow.candidates()) == ["an", "bo"]
+    assert [e.trigger for e in api.flow.history("an")] == ["add_to_source_plan", "update_personal_data"]
