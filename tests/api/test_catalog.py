@@ -95,13 +95,14 @@ def test_validating_an_upload_lists_every_problem_with_line_and_column_as_the_cl
     default_name = client.post(f"{V1}/workflows/validate", content=b"id: [unclosed\n").json()
     assert default_name["valid"] is False
     assert [p["file"] for p in default_name["problems"]] == ["upload.yaml"]
-    not_utf8 = problem_of(client.post(f"{V1}/workflows/validate", content=b"id: caf\xe9\n"), 400, "invalid_input")
-    assert "UTF-8" in not_utf8["detail"]
+    not_utf8 = client.post(f"{V1}/workflows/validate", content=b"id: caf\xe9\n").json()
+    assert (not_utf8["valid"], [(p["line"], p["column"]) for p in not_utf8["problems"]]) == (False, [(1, 1)])
+    assert "UTF-8" in not_utf8["problems"][0]["message"]
     too_big = problem_of(
         client.post(f"{V1}/workflows/validate", content=b"#" * (1024 * 1024 + 1)), 400, "invalid_input"
     )
     assert "1048576" in too_big["detail"]
-    problem_of(client.post(f"{V1}/workflows/validate", params={"name": ""}, content=b"id: x"), 400, "invalid_input")
+    problem_of(client.post(f"{V1}/workflows/validate", params={"name": "a\tb"}, content=b"id: x"), 400, "invalid_input")
 
 
 # -------------------------------------------------------------------- organisations
