@@ -17,12 +17,13 @@ from admission_flow import bootstrap
 from admission_flow.calendar import WorkingCalendar
 from admission_flow.clock import Clock, ManualClock
 from admission_flow.domain.inputs import (
-    CandidateChanges,
     EventInput,
     NewCandidate,
     NewOrg,
     check_lengths,
+    check_text,
     json_safe,
+    papers,
     validated,
 )
 from admission_flow.domain.records import (
@@ -43,29 +44,27 @@ from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.engine.catalog import Catalog
 from admission_flow.errors import ConfigurationError
 from admission_flow.flow_access import AccessDoors
+from admission_flow.flow_candidates import CandidateDoors
 from admission_flow.flow_webhooks import WebhookDoors
 from admission_flow.flow_workflows import WorkflowDoors
 from admission_flow.guards import GuardParams, GuardRegistry, NoParams
 from admission_flow.guards.base import GuardCheck, P
 from admission_flow.notify import Notifier
 from admission_flow.services import (
-    candidate_pages,
     candidates,
     delivery,
     events,
     listings,
     migration,
     orgs,
-    personal_data,
     simulation,
     sweep,
 )
-from admission_flow.services.candidate_pages import CandidatePage
 from admission_flow.settings import Settings, load_settings
 from admission_flow.workflow.spec import WorkflowSpec
 
 
-class AdmissionFlow(AccessDoors, WebhookDoors, WorkflowDoors):
+class AdmissionFlow(CandidateDoors, AccessDoors, WebhookDoors, WorkflowDoors):
     """Start candidates, fire events, ask what can happen next and why not, read history, keep deadlines.
 
     Build it with :meth:`from_settings`; call :meth:`upgrade_database` once per database; close it when done.
@@ -211,54 +210,6 @@ class AdmissionFlow(AccessDoors, WebhookDoors, WorkflowDoors):
     def candidates(self, *, org_id: str | None = None, state: str | None = None) -> list[CandidateRecord]:
         return candidates.list_candidates(self._deps, org_id=org_id, state=state)
 
-    def candidate_page(
-        self,
-        *,
-        within: str | None = None,
-        org_id: str | None = None,
-        state: str | None = None,
-        workflow: str | None = None,
-        sort: str = "id",
-        cursor: str | None = None,
-        limit: int = 50,
-    ) -> CandidatePage:
-        """One page of candidates (``sort``: id, full_name, updated_at; ``-`` for descending) and the cursor of
-        the next page (None on the last)."""
-        return candidate_pages.page_candidates(
-            self._deps,
-            within=within,
-            org_id=org_id,
-            state=state,
-            workflow=workflow,
-            sort=sort,
-            cursor=cursor,
-            limit=limit,
-        )
-
-    def update_candidate(
-        self,
-        candidate_id: str,
-        *,
-        within: str | None = None,
-        actor: str = "system",
-        token_id: int | None = None,
-        expected_version: int | None = None,
-        **changes: Any,
-    ) -> CandidateRecord:
-        """Correct personal data; each change is audited (event ``update_personal_data``, old and new values)."""
-        check_lengths(actor=actor, role=None, idempotency_key=None)
-        if changes.get("attributes") is not None:
-            changes["attributes"] = json_safe(dict(changes["attributes"]), "attributes")
-        return personal_data.update_candidate(
-            self._deps,
-            candidate_id,
-            validated(CandidateChanges, changes),
-            actor=actor,
-            token_id=token_id,
-            within=within,
-            expected_version=expected_version,
-        )
-
     # ---------------------------------------------------------------- events
 
     def fire(
@@ -280,12 +231,13 @@ class AdmissionFlow(AccessDoors, WebhookDoors, WorkflowDoors):
     ) -> FireResult:
         """Apply ``trigger`` in one transaction, or raise ``TransitionRefused`` with every reason."""
         check_lengths(actor=actor, role=role, idempotency_key=idempotency_key)
+        check_text(actor=actor, role=role, idempotency_key=idempotency_key, acting_org=acting_org)
         event = EventInput(
             occurred_on=on,
             actor=actor,
             role=role,
             data=json_safe(dict(data or {}), "data"),
-            documents=tuple(documents),
+            documents=papers(documents),
             votes=votes,
             idempotency_key=idempotency_key,
             expected_version=expected_version,
@@ -308,12 +260,13 @@ class AdmissionFlow(AccessDoors, WebhookDoors, WorkflowDoors):
     ) -> list[Option]:
         """Each trigger from the current state: allowed or not, and every reason why not (judged with the papers,
         votes and data the event would carry, as :meth:`fire` would judge them)."""
+        check_text(role=role, acting_org=acting_org)
         event = EventInput(
             occurred_on=on,
             role=role,
             votes=votes,
             data=json_safe(dict(data or {}), "data"),
-            documents=tuple(documents),
+            documents=papers(documents),
             acting_org=acting_org,
         )
         return events.options(self._deps, candidate_id, event, within)

@@ -149,7 +149,7 @@ def test_patch_refuses_what_is_not_a_correction(api: Api) -> None:
     for body, path in (
         ({}, "body"),
         ({"org_id": "ks.anmy.ap2"}, "body.org_id"),  # a move is a transfer event, not a correction
-        ({"full_name": None}, "body"),
+        ({"full_name": None}, "body.full_name"),  # never null: the schema says so
         ({"full_name": ""}, "body.full_name"),
         ({"birth_date": "2026-02-30"}, "body.birth_date"),
         ({"email": "not an address"}, "body.email"),

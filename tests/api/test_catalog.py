@@ -102,7 +102,10 @@ def test_validating_an_upload_lists_every_problem_with_line_and_column_as_the_cl
         client.post(f"{V1}/workflows/validate", content=b"#" * (1024 * 1024 + 1)), 400, "invalid_input"
     )
     assert "1048576" in too_big["detail"]
-    problem_of(client.post(f"{V1}/workflows/validate", params={"name": "a\tb"}, content=b"id: x"), 400, "invalid_input")
+    problem_of(
+        client.post(f"{V1}/workflows/validate", params={"name": "a\tb"}, content=b"id: x"), 422, "validation_failed"
+    )
+    problem_of(client.post(f"{V1}/workflows/validate", content=b" \n"), 400, "invalid_input")  # no file at all
 
 
 # -------------------------------------------------------------------- organisations
@@ -232,7 +235,7 @@ def test_webhook_subscriptions_are_created_listed_read_and_removed(api: Api) -> 
     assert [m["recipients"][0]["url"] for m in client.get(f"{V1}/outbox").json()] == ["http://hooks.example.vn/all"]
 
     for body, status, code in (
-        ({"url": "ftp://hooks.example.vn/x"}, 400, "invalid_input"),
+        ({"url": "ftp://hooks.example.vn/x"}, 422, "validation_failed"),  # the schema says http(s)
         ({"url": "https://hooks.example.vn/x", "event_types": ["no_such_trigger"]}, 400, "invalid_input"),
         ({"url": "https://hooks.example.vn/x", "org_id": "ks.nowhere"}, 404, "not_found"),
         ({"url": "https://hooks.example.vn/x", "event_types": []}, 422, "validation_failed"),

@@ -246,11 +246,12 @@ def test_odd_characters_in_path_ids_and_queries_are_4xx_problems(api: Api) -> No
     cases += [
         Bad("?role=NUL", "GET", f"{CANDIDATES}/an/options", {"params": {"role": "\x00"}}),
         Bad("?name=NUL", "POST", f"{V1}/workflows/validate", {"params": {"name": "\x00"}, "content": b"id: x"}),
+        # (A control character in a header never reaches the app: uvicorn's HTTP parser answers 400 itself.)
         Bad(
-            "If-Match of NUL",
+            "If-Match not a tag",
             "POST",
             f"{CANDIDATES}/an/events",
-            {"json": {"trigger": "withdraw"}, "headers": {"If-Match": '"\x01.1"'}},
+            {"json": {"trigger": "withdraw"}, "headers": {"If-Match": '"a.1"'}},
         ),
         Bad(
             "Idempotency-Key of 181",

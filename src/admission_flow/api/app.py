@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from admission_flow import __version__
 from admission_flow.api import problems
@@ -61,32 +60,48 @@ def create_app(flow: AdmissionFlow) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, problems.on_http_error)
     app.add_exception_handler(AdmissionFlowError, problems.on_package_error)
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        except Exception:
-            log.exception("unexpected error on %s %s", request.method, request.url.path)
-            response = problems.problem("error", "internal error; the server log has the details")
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        metrics.requests.labels(request.method, template, str(response.status_code)).observe(
-            time.perf_counter() - started
-        )
-        _count_events(request, response, metrics)
-        return response
-
+    app.add_middleware(Measured, metrics=metrics)
     return app
 
 
-def _count_events(request: Request, response: Response, metrics: Metrics) -> None:
-    counted: Any = getattr(request.state, "event", None)
-    if counted is None:
-        return
-    kind, values = counted
-    if kind == "fired":
-        metrics.fires.labels(values).inc()
-    else:
-        for code in values:
-            metrics.refusals.labels(code).inc()
+class Measured:
+    """Pure ASGI middleware: the latency of each request by route template and status, the fires and refusals
+    a route reported, and a 500 problem for anything the package did not expect (logged with its traceback).
+    (Starlette's ``@app.middleware("http")`` would run every request through an extra task and stream.)"""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        sent = False
+
+        async def sending(message: Message) -> None:
+            nonlocal status, sent
+            if message["type"] == "http.response.start":
+                status, sent = message["status"], True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception:
+            log.exception("unexpected error on %s %s", scope["method"], scope["path"])
+            if sent:
+                raise
+            status = 500
+            await problems.problem("error", "internal error; the server log has the details")(scope, receive, send)
+        route = getattr(scope.get("route"), "path", "unmatched")
+        self.metrics.requests.labels(scope["method"], route, str(status)).observe(time.perf_counter() - started)
+        event = scope.get("state", {}).get("event")
+        if event is not None:
+            kind, values = event
+            if kind == "fired":
+                self.metrics.fires.labels(values).inc()
+            else:
+                for code in values:
+                    self.metrics.refusals.labels(code).inc()

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from admission_flow.errors import (
     AdmissionFlowError,
@@ -80,9 +81,9 @@ def from_error(exc: AdmissionFlowError, *, if_match: bool = False) -> JSONRespon
     if isinstance(exc, WorkflowDefinitionError):
         problems = [vars(p) for p in exc.problems]
         return problem(exc.code, "the workflow does not validate", problems=problems)
-    code = exc.code if exc.code in PROBLEMS else ("invalid_input" if isinstance(exc, InvalidInput) else "error")
-    if code == "duplicate_key":
-        code = "already_exists"
+    code = "already_exists" if exc.code == "duplicate_key" else exc.code
+    if code not in PROBLEMS:
+        code = "invalid_input" if isinstance(exc, InvalidInput) else "error"
     return problem(code, str(exc) if PROBLEMS[code][0] < 500 else PROBLEMS[code][1])
 
 
@@ -102,12 +103,30 @@ async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
     return problem("validation_failed", detail, errors=json.loads(json.dumps(errors, default=str)))
 
 
-async def on_http_error(_: Request, exc: Exception) -> JSONResponse:
+async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:  # Starlette names only the methods of the route it matched; a path may have several
+        exc.headers = {**(exc.headers or {}), "Allow": allowed_methods(request)}
     code = {404: "not_found", 405: "method_not_allowed", 406: "not_acceptable", 415: "unsupported_media_type"}.get(
         exc.status_code, "invalid_input" if exc.status_code < 500 else "error"
     )
-    return problem(code, str(exc.detail), status=exc.status_code)
+    response = problem(code, str(exc.detail), status=exc.status_code)
+    for name, value in (exc.headers or {}).items():  # e.g. Allow on a 405
+        response.headers[name] = value
+    return response
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the OpenAPI document gives the request's path."""
+    table: list[tuple[Any, str]] | None = getattr(request.app.state, "allowed", None)
+    if table is None:
+        table = []
+        paths = request.app.openapi()["paths"]
+        for path, operations in sorted(paths.items(), key=lambda item: item[0].count("{")):  # literal paths first
+            methods = sorted(m.upper() for m in operations if m in {"get", "post", "put", "patch", "delete"})
+            table.append((compile_path(path)[0], ", ".join(methods)))
+        request.app.state.allowed = table
+    return next((methods for regex, methods in table if regex.match(request.url.path)), "")
 
 
 async def on_package_error(request: Request, exc: Exception) -> JSONResponse:

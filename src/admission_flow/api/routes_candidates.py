@@ -6,10 +6,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 
 from admission_flow.api.problems import documented
-from admission_flow.api.schemas import CANDIDATE_EXAMPLES, FIRE_EXAMPLES, CandidateIn, EventIn, OptionsIn
+from admission_flow.api.schemas import (
+    CANDIDATE_EXAMPLES,
+    FIRE_EXAMPLES,
+    CandidateIn,
+    EventIn,
+    IdempotencyKey,
+    IfMatch,
+    OptionsIn,
+)
 from admission_flow.api.security import Flow, Reader, Writer, role_for
 from admission_flow.api.writes import answer_write, candidate_etag, etag, expected_version, json_response
 from admission_flow.domain.inputs import CandidateChanges
@@ -34,18 +42,6 @@ ETAG = {
         "schema": {"type": "string"},
     }
 }
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=180,
-        description="Replaying the same key (same token, same request) returns the first answer; no second effect.",
-    ),
-]
-IfMatch = Annotated[
-    str | None,
-    Header(alias="If-Match", max_length=100, description="The ETag read before: 412 if the candidate changed since."),
-]
 
 
 @router.post(
@@ -59,7 +55,7 @@ def create_candidate(
     flow: Flow,
     who: Writer,
     body: Annotated[CandidateIn, Body(openapi_examples=CANDIDATE_EXAMPLES)],
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey = None,  # type: ignore[assignment]
 ) -> Response:
     """Register a candidate in the token's subtree and start them on a workflow version."""
     values = body.model_dump(exclude={"workflow", "on"}, exclude_unset=True)
@@ -116,8 +112,8 @@ def update_candidate(
     who: Writer,
     candidate_id: str,
     body: CandidateChanges,
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,  # type: ignore[assignment]
+    if_match: IfMatch = None,  # type: ignore[assignment]
 ) -> Response:
     """Correct personal data (only the fields sent change); audited as ``update_personal_data``."""
     changes = body.given()
@@ -151,8 +147,8 @@ def fire(
     who: Writer,
     candidate_id: str,
     body: Annotated[EventIn, Body(openapi_examples=FIRE_EXAMPLES)],
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,  # type: ignore[assignment]
+    if_match: IfMatch = None,  # type: ignore[assignment]
 ) -> Response:
     """Fire an event: 201 with the new version, or a 422 problem listing every reason it is refused."""
     role = role_for(who, body.role)
@@ -211,7 +207,7 @@ def options(
     return json_response([o.as_dict() for o in found])
 
 
-@router.post("/{candidate_id}/options", response_model=list[Option], responses=documented(403, 404))
+@router.post("/{candidate_id}/options", response_model=list[Option], responses=documented(400, 403, 404))
 def options_with(flow: Flow, who: Reader, candidate_id: str, body: OptionsIn) -> Response:
     """Options judged with the papers, votes and data the event would carry (so options and fire agree)."""
     found = flow.options(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from admission_flow.api.problems import documented
-from admission_flow.api.schemas import WebhookIn
+from admission_flow.api.schemas import IdempotencyKey, WebhookIn
 from admission_flow.api.security import Flow, Reader, Writer
 from admission_flow.api.writes import answer_write, json_response
 from admission_flow.domain.records import DeadlineRecord, OrgRecord, OutboxRecord, WebhookRecord
@@ -16,6 +16,7 @@ from admission_flow.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1", responses=documented(401, 422, 503))
 NOT_FOUND = documented(404)
+WebhookId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 MAX_WORKFLOW_UPLOAD = 1 << 20
 
 
@@ -55,17 +56,22 @@ def workflow(flow: Flow, _: Reader, ref: str) -> Response:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {
-                "application/yaml": {"schema": {"type": "string"}},
-                "text/plain": {"schema": {"type": "string"}},
-            },
+            # The YAML text as it is: any bytes are a file to check (no schema: a JSON type says nothing here).
+            "content": {"application/yaml": {}, "text/plain": {}},
         }
     },
 )
-async def validate(request: Request, flow: Flow, _: Reader, name: str = "upload.yaml") -> Response:
+async def validate(
+    request: Request,
+    flow: Flow,
+    _: Reader,
+    name: Annotated[str, Query(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")] = "upload.yaml",
+) -> Response:
     """Validate an uploaded workflow file (the request body, YAML): ``valid``, and every problem with its
     ``file:line:column``. Nothing is saved."""
     body = await request.body()
+    if not body.strip():
+        raise InvalidInput("the request body is empty: send the workflow file's YAML text")
     if len(body) > MAX_WORKFLOW_UPLOAD:
         raise InvalidInput(f"a workflow file may be at most {MAX_WORKFLOW_UPLOAD} bytes")
     summary, problems = flow.validate_workflow_text(name[:200] or "upload.yaml", body)
@@ -129,7 +135,13 @@ def outbox(
     response_model=dict[str, Any],
     responses=documented(400, 403, 404, 409),
 )
-def add_webhook(request: Request, flow: Flow, who: Writer, body: WebhookIn) -> Response:
+def add_webhook(
+    request: Request,
+    flow: Flow,
+    who: Writer,
+    body: WebhookIn,
+    idempotency_key: IdempotencyKey = None,  # type: ignore[assignment]
+) -> Response:
     """Subscribe a URL to the events of candidates in an organisation's subtree. The answer holds the signing
     secret: it is shown only this once."""
 
@@ -148,11 +160,11 @@ def webhooks(flow: Flow, who: Reader) -> Response:
 
 
 @router.get("/webhooks/{webhook_id}", responses=NOT_FOUND, tags=["webhooks"], response_model=WebhookRecord)
-def webhook(flow: Flow, who: Reader, webhook_id: int) -> Response:
+def webhook(flow: Flow, who: Reader, webhook_id: WebhookId) -> Response:
     return json_response(flow.webhook(webhook_id, within=who.org_id))
 
 
 @router.delete("/webhooks/{webhook_id}", tags=["webhooks"], status_code=204, responses=documented(403, 404))
-def remove_webhook(flow: Flow, who: Writer, webhook_id: int) -> Response:
+def remove_webhook(flow: Flow, who: Writer, webhook_id: WebhookId) -> Response:
     flow.remove_webhook(webhook_id, within=who.org_id)
     return Response(status_code=204)

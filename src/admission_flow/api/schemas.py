@@ -6,14 +6,36 @@ Responses are the package's own records (``domain/records.py``): FastAPI documen
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from fastapi import Header
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from admission_flow.domain.inputs import NewCandidate
 
 NAME = r"^[a-z][a-z0-9_]{0,63}$"
 LIMIT = 1_000_000  # no real voting body is larger; bigger counts are mistakes, refused before any rule runs
+
+
+# Optional headers with a non-nullable schema (a header is a string or absent, never null).
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        max_length=180,
+        pattern=r"^[!-~]([ -~]*[!-~])?$",
+        description="Replaying the same key (same token, same request) returns the first answer; no second effect.",
+    ),
+]
+IfMatch = Annotated[
+    str,
+    Header(
+        alias="If-Match",
+        max_length=100,
+        pattern=r'^(\*|(W/)?"[0-9]+\.[0-9]+")$',
+        description="The ETag read before: 412 if the candidate changed since.",
+    ),
+]
 
 
 class Strict(BaseModel):
@@ -28,9 +50,9 @@ class DocumentIn(Strict):
 
 
 class VotesIn(Strict):
-    in_favour: int = Field(ge=0, le=LIMIT)
-    eligible: int = Field(ge=1, le=LIMIT, description="every full member of the voting body (the denominator)")
-    against: int | None = Field(default=None, ge=0, le=LIMIT)
+    in_favour: StrictInt = Field(ge=0, le=LIMIT)
+    eligible: StrictInt = Field(ge=1, le=LIMIT, description="every full member of the voting body (the denominator)")
+    against: StrictInt | None = Field(default=None, ge=0, le=LIMIT)
 
     @model_validator(mode="after")
     def _counts_fit(self) -> VotesIn:
@@ -61,9 +83,18 @@ class CandidateIn(NewCandidate):
 
 
 class WebhookIn(Strict):
-    url: str = Field(min_length=8, max_length=2000, description="http(s) URL that receives POSTed events")
-    event_types: list[str] = Field(default_factory=lambda: ["*"], min_length=1, max_length=100)
-    org_id: str | None = Field(default=None, max_length=64, description="default: the token's organisation")
+    url: str = Field(
+        min_length=8,
+        max_length=2000,
+        pattern=r"^https?://[^\s/]+",
+        description="http(s) URL that receives POSTed events",
+    )
+    event_types: list[Annotated[str, Field(pattern=r"^(\*|[a-z][a-z0-9_]{0,63})$")]] = Field(
+        default_factory=lambda: ["*"], min_length=1, max_length=100, description='triggers, or "*" for every event'
+    )
+    org_id: str | None = Field(
+        default=None, min_length=1, max_length=64, description="default: the token's organisation"
+    )
 
 
 FIRE_EXAMPLES: dict[str, Any] = {

@@ -7,8 +7,8 @@ and candidates, length limits and JSON-safety for an event's free text and data.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
@@ -31,14 +31,23 @@ ORG_KINDS: tuple[str, ...] = OrgKind.__args__  # type: ignore[attr-defined]
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
+def no_nul(value: Any) -> Any:
+    """A pydantic field check: text a database can store (PostgreSQL refuses U+0000)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text may not contain the NUL character (U+0000)")
+    return value
+
+
 class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    _text = field_validator("*")(no_nul)
     name: str = Field(min_length=1)
     email: EmailStr
 
 
 class NewOrg(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    _text = field_validator("*")(no_nul)
 
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1, max_length=200)
@@ -52,6 +61,7 @@ class NewOrg(BaseModel):
 
 class NewCandidate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    _text = field_validator("*")(no_nul)
 
     id: str = Field(pattern=ID_PATTERN)
     full_name: str = Field(min_length=1, max_length=200)
@@ -77,32 +87,33 @@ class NewCandidate(BaseModel):
 
 
 class CandidateChanges(BaseModel):
-    """Corrections to a candidate's personal data: only the fields given change (``None`` clears a field that
-    may be empty). The organisation is not here: a candidate changes organisation by a transfer event."""
+    """Corrections to a candidate's personal data: only the fields given change. ``null`` clears a field that may
+    be empty; the name, the yes/no facts and the attributes cannot be cleared (their schema is not nullable).
+    The organisation is not here: a candidate changes organisation by a transfer event."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"minProperties": 1})
+    _text = field_validator("*")(no_nul)
 
-    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    # Given or not, never null: a default of None that is not validated marks "not given".
+    full_name: str = Field(default=None, min_length=1, max_length=200, validate_default=False)  # type: ignore[assignment]
     birth_date: date | None = None
     sex: Literal["male", "female"] | None = None
     ethnicity: str | None = Field(default=None, max_length=64)
     religion: str | None = Field(default=None, max_length=64)
     education: str | None = None
-    remote_area: bool | None = None
+    remote_area: bool = Field(default=None, validate_default=False)  # type: ignore[assignment]
     occupation: str | None = Field(default=None, max_length=64)
-    youth_union_member: bool | None = None
-    trade_union_member: bool | None = None
+    youth_union_member: bool = Field(default=None, validate_default=False)  # type: ignore[assignment]
+    trade_union_member: bool = Field(default=None, validate_default=False)  # type: ignore[assignment]
     email: EmailStr | None = None
-    attributes: dict[str, Any] | None = Field(default=None, description="replaces the attributes as a whole")
+    attributes: dict[str, Any] = Field(  # type: ignore[call-overload]
+        default=None, validate_default=False, description="replaces the attributes as a whole"
+    )
 
     _known_level = field_validator("education")(NewCandidate._known_level.__func__)  # type: ignore[attr-defined]
 
     @model_validator(mode="after")
-    def _not_cleared(self) -> CandidateChanges:
-        required = ("full_name", "remote_area", "youth_union_member", "trade_union_member", "attributes")
-        cleared = [f for f in required if f in self.model_fields_set and getattr(self, f) is None]
-        if cleared:
-            raise ValueError(f"cannot be cleared: {', '.join(cleared)}")
+    def _something(self) -> CandidateChanges:
         if not self.model_fields_set:
             raise ValueError("no field to change")
         return self
@@ -143,7 +154,8 @@ def validated(model: type[Model], values: Mapping[str, Any]) -> Model:
 
 
 def json_safe(values: dict[str, Any], what: str) -> dict[str, Any]:
-    """Dates become ISO text; anything else that JSON cannot hold is invalid input (never a database error)."""
+    """Dates become ISO text; anything else that JSON cannot hold (NaN and infinities included) or a database
+    cannot store (a NUL character) is invalid input, never a database error."""
 
     def convert(value: Any) -> Any:
         if isinstance(value, date | datetime):
@@ -151,11 +163,46 @@ def json_safe(values: dict[str, Any], what: str) -> dict[str, Any]:
         raise TypeError(type(value).__name__)
 
     try:
-        return dict(json.loads(json.dumps(values, default=convert, ensure_ascii=False)))
-    except (TypeError, ValueError) as exc:
+        found = dict(json.loads(json.dumps(values, default=convert, ensure_ascii=False, allow_nan=False)))
+    except (TypeError, ValueError, RecursionError) as exc:
         raise InvalidInput(
             f"{what} must hold text, numbers, true/false, lists, mappings or dates (got {exc})"
         ) from None
+    if _holds_nul(found):
+        raise InvalidInput(f"{what}: text may not contain the NUL character (U+0000)")
+    return found
+
+
+def _holds_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def check_text(**values: str | None) -> None:
+    """Identifiers and names a caller passes as they are: no NUL character (PostgreSQL cannot store one)."""
+    for name, value in values.items():
+        if value is not None and "\x00" in value:
+            raise InvalidInput(f"{name}: text may not contain the NUL character (U+0000)")
+
+
+def papers(documents: Iterable[DocumentRecord]) -> tuple[DocumentRecord, ...]:
+    """Papers as the engine takes them: attributes JSON can hold, text a database can store."""
+    found = []
+    for d in documents:
+        check_text(kind=d.kind, reference=d.reference)
+        attributes = json_safe(dict(d.attributes), f"the attributes of paper {d.kind}")
+        found.append(d if attributes == d.attributes else replace(d, attributes=attributes))
+    return tuple(found)
 
 
 def check_lengths(actor: str | None, role: str | None, idempotency_key: str | None) -> None:

@@ -35,15 +35,26 @@ def _encode(sort: str, value: Any, candidate_id: str) -> str:
 
 
 def _decode(cursor: str, sort: str) -> tuple[Any, str]:
+    forged = InvalidInput("cursor: not a cursor this API gave out")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         made_for, value, candidate_id = json.loads(raw)
-        if sort == "updated_at":
-            value = datetime.fromisoformat(value)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        raise InvalidInput("cursor: not a cursor this API gave out") from None
-    if made_for != sort or not isinstance(candidate_id, str):
+        raise forged from None
+    if not (isinstance(made_for, str) and isinstance(value, str) and isinstance(candidate_id, str)):
+        raise forged
+    if made_for != sort:
         raise InvalidInput(f"cursor: made for sort {made_for!r}, not {sort!r}")
+    if "\x00" in value or "\x00" in candidate_id:
+        raise forged
+    if sort == "updated_at":
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            raise forged from None
+        if instant.tzinfo is None:
+            raise forged
+        return instant, candidate_id
     return value, candidate_id
 
 

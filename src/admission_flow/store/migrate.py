@@ -10,6 +10,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from admission_flow.errors import StoreError
 
@@ -54,8 +55,11 @@ def _run(engine: Engine, step: Callable[[Config, str], None], revision: str) -> 
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect().execution_options(admission_flow_readonly=True) as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    try:
+        with engine.connect().execution_options(admission_flow_readonly=True) as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    except SQLAlchemyError as exc:
+        raise StoreError(f"database unreachable: {exc}") from exc
 
 
 def head_revision() -> str | None:

@@ -13,10 +13,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 
 from admission_flow.domain.outcome import Outcome, Start
-from admission_flow.errors import ConcurrentUpdate, DuplicateKey, StoreError
+from admission_flow.errors import ConcurrentUpdate, DuplicateKey, InvalidInput, StoreError
 from admission_flow.store.access import AccessStatements, SqlAccess
 from admission_flow.store.events import EventStatements, SqlEvents
 from admission_flow.store.instances import InstanceStatements, SqlInstances
@@ -144,12 +144,18 @@ class Store:
                 tx.close()
         except IntegrityError as exc:
             raise DuplicateKey(_integrity_detail(exc.orig)) from exc
+        except DataError as exc:  # a value the column cannot hold (PostgreSQL: NUL in text, a number too large)
+            raise InvalidInput(f"a value the database cannot store: {str(exc.orig).strip()}") from exc
         except DBAPIError as exc:
             raise StoreError(_database_error(exc.orig)) from exc
         except SQLAlchemyError as exc:
             raise StoreError(f"database error: {exc}") from exc
         except driver.IntegrityError as exc:  # type: ignore[union-attr]
             raise DuplicateKey(_integrity_detail(exc)) from exc
+        except driver.DataError as exc:  # type: ignore[union-attr]
+            raise InvalidInput(f"a value the database cannot store: {str(exc).strip()}") from exc
+        except OverflowError as exc:  # sqlite3 binding an integer wider than 64 bits
+            raise InvalidInput(f"a number too large for the database: {exc}") from exc
         except driver.Error as exc:  # type: ignore[union-attr]
             raise StoreError(_database_error(exc)) from exc
 
