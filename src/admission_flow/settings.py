@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     delivery_lease_seconds: float = Field(default=300.0, gt=0, description="how long a claimed message stays claimed")
     sweep_batch: int = Field(default=500, ge=1)
     sweep_interval_seconds: float = Field(default=60.0, gt=0, description="worker tick")
+    token_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="how long a process trusts an API token it has looked up (a revocation elsewhere bites after this)",
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -24,19 +24,19 @@ MAX_WORKFLOW_UPLOAD = 1 << 20
 
 
 @router.get("/workflows", tags=["workflows"], response_model=list[dict[str, Any]])
-def workflows(flow: Flow, _: Reader) -> Response:
+async def workflows(flow: Flow, _: Reader) -> Response:
     """Every workflow version loaded, with its content hash and the date it comes into force."""
     return json_response([w.as_dict() for w in flow.workflows()])
 
 
 @router.get("/workflows/{workflow_id}/in-force", tags=["workflows"], response_model=dict[str, Any], responses=NOT_FOUND)
-def in_force(flow: Flow, _: Reader, workflow_id: str, on: date) -> Response:
+async def in_force(flow: Flow, _: Reader, workflow_id: str, on: date) -> Response:
     """The version of ``workflow_id`` new candidates start on, on date ``on``."""
     return json_response(flow.workflow_in_force(workflow_id, on))
 
 
 @router.get("/workflows/{ref}", tags=["workflows"], response_model=dict[str, Any], responses=NOT_FOUND)
-def workflow(flow: Flow, _: Reader, ref: str) -> Response:
+async def workflow(flow: Flow, _: Reader, ref: str) -> Response:
     """One version (``ID`` for the newest release or ``ID@VERSION``): its definition and Mermaid diagram."""
     spec = flow.workflow(ref)
     return json_response(
@@ -83,23 +83,23 @@ async def validate(
 
 
 @router.get("/orgs", tags=["organisations"], response_model=list[OrgRecord])
-def orgs(flow: Flow, who: Reader) -> Response:
+async def orgs(flow: Flow, who: Reader) -> Response:
     """The token's organisation and everything below it."""
     return json_response([o.as_dict() for o in flow.orgs(within=who.org_id)])
 
 
 @router.get("/orgs/{org_id}", responses=NOT_FOUND, tags=["organisations"], response_model=OrgRecord)
-def org(flow: Flow, who: Reader, org_id: str) -> Response:
+async def org(flow: Flow, who: Reader, org_id: str) -> Response:
     return json_response(flow.org(org_id, within=who.org_id))
 
 
 @router.get("/orgs/{org_id}/subtree", responses=NOT_FOUND, tags=["organisations"], response_model=list[OrgRecord])
-def subtree(flow: Flow, who: Reader, org_id: str) -> Response:
+async def subtree(flow: Flow, who: Reader, org_id: str) -> Response:
     return json_response([o.as_dict() for o in flow.org_subtree(org_id, within=who.org_id)])
 
 
 @router.get("/orgs/{org_id}/deadlines", responses=NOT_FOUND, tags=["deadlines"], response_model=list[DeadlineRecord])
-def org_deadlines(
+async def org_deadlines(
     flow: Flow,
     who: Reader,
     org_id: str,
@@ -120,7 +120,7 @@ def org_deadlines(
 
 
 @router.get("/outbox", tags=["outbox"], response_model=list[OutboxRecord])
-def outbox(
+async def outbox(
     flow: Flow, who: Reader, failed_only: bool = False, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> Response:
     """Messages about candidates of the token's subtree (e-mails and webhooks), newest first."""
@@ -135,7 +135,7 @@ def outbox(
     response_model=dict[str, Any],
     responses=documented(400, 403, 404, 409),
 )
-def add_webhook(
+async def add_webhook(
     request: Request,
     flow: Flow,
     who: Writer,
@@ -151,20 +151,20 @@ def add_webhook(
         )
         return json_response({**record.as_dict(), "secret": secret}, 201, Location=f"/api/v1/webhooks/{record.id}")
 
-    return answer_write(request, flow, who, body.model_dump(mode="json"), produce, redact=("secret",))
+    return answer_write(request, flow, who, lambda: body.model_dump(mode="json"), produce, redact=("secret",))
 
 
 @router.get("/webhooks", tags=["webhooks"], response_model=list[WebhookRecord])
-def webhooks(flow: Flow, who: Reader) -> Response:
+async def webhooks(flow: Flow, who: Reader) -> Response:
     return json_response([w.as_dict() for w in flow.webhooks(within=who.org_id)])
 
 
 @router.get("/webhooks/{webhook_id}", responses=NOT_FOUND, tags=["webhooks"], response_model=WebhookRecord)
-def webhook(flow: Flow, who: Reader, webhook_id: WebhookId) -> Response:
+async def webhook(flow: Flow, who: Reader, webhook_id: WebhookId) -> Response:
     return json_response(flow.webhook(webhook_id, within=who.org_id))
 
 
 @router.delete("/webhooks/{webhook_id}", tags=["webhooks"], status_code=204, responses=documented(403, 404))
-def remove_webhook(flow: Flow, who: Writer, webhook_id: WebhookId) -> Response:
+async def remove_webhook(flow: Flow, who: Writer, webhook_id: WebhookId) -> Response:
     flow.remove_webhook(webhook_id, within=who.org_id)
     return Response(status_code=204)

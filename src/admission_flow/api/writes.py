@@ -72,12 +72,13 @@ def answer_write(
     request: Request,
     flow: AdmissionFlow,
     who: Caller,
-    body: Any,
+    body: Callable[[], Any],
     produce: Callable[[str | None], Response],
     *,
     redact: tuple[str, ...] = (),
 ) -> Response:
-    """Run ``produce(key)`` once per ``Idempotency-Key`` (``key`` is None without the header). ``redact``: members
+    """Run ``produce(key)`` once per ``Idempotency-Key`` (``key`` is None without the header); ``body()`` gives
+    the request's body as JSON data for the key's fingerprint (called only with a key). ``redact``: members
     of the answer never stored (a secret shown once): a replay has them null."""
     if_match = "if-match" in request.headers
     key = request.headers.get("idempotency-key")
@@ -86,7 +87,7 @@ def answer_write(
     if not 0 < len(key) <= MAX_KEY or not key.isascii() or not key.isprintable():
         return problem("invalid_input", f"Idempotency-Key: 1 to {MAX_KEY} printable ASCII characters")
     try:
-        stored = flow.claim_request(who.token_id, key, fingerprint(request, body))
+        stored = flow.claim_request(who.token_id, key, fingerprint(request, body()))
     except AdmissionFlowError as exc:
         return from_error(exc)
     if stored is not None:

@@ -5,7 +5,7 @@ Plain data, no I/O: the facade, the CLI and (later) the API hand these to caller
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -26,7 +26,8 @@ class Record:
     """Mixin for output records: ``as_dict()`` gives JSON-ready data."""
 
     def as_dict(self) -> dict[str, Any]:
-        return _plain(asdict(self))  # type: ignore[call-overload,no-any-return]
+        # Field by field, not dataclasses.asdict: that deep-copies every value first, and the API answers with this.
+        return {f: _plain(getattr(self, f)) for f in self.__dataclass_fields__}  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -90,8 +90,9 @@ def revoke_token(deps: Deps, token_id: int) -> None:
             raise NotFound("token", token_id)
 
 
-def authenticate(deps: Deps, secret: str) -> Caller:
-    """The caller a secret belongs to; ``Unauthenticated`` for an unknown, revoked or expired one (alike)."""
+def authenticate(deps: Deps, secret: str) -> tuple[Caller, datetime | None]:
+    """The caller a secret belongs to and when its token expires; ``Unauthenticated`` for an unknown, revoked or
+    expired one (alike)."""
     if not secret.startswith(PREFIX) or len(secret) > 200:
         raise Unauthenticated("a valid API token is required")
     with deps.db.transaction(readonly=True) as uow:
@@ -99,7 +100,7 @@ def authenticate(deps: Deps, secret: str) -> Caller:
     now = deps.clock.now()
     if token is None or token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
         raise Unauthenticated("a valid API token is required")
-    return Caller(token.id, token.name, token.org_id, list(token.roles), token.read_only)
+    return Caller(token.id, token.name, token.org_id, list(token.roles), token.read_only), token.expires_at
 
 
 # ---------------------------------------------------------------- idempotent requests
