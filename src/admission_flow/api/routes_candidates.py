@@ -19,7 +19,7 @@ from admission_flow.api.schemas import (
     OptionsIn,
 )
 from admission_flow.api.security import Flow, Reader, Writer, role_for
-from admission_flow.api.writes import answer_write, candidate_etag, etag, expected_version, json_response
+from admission_flow.api.writes import answer_write, candidate_etag, etag, if_match_version, json_response
 from admission_flow.domain.inputs import CandidateChanges
 from admission_flow.domain.records import (
     Caller,
@@ -119,9 +119,7 @@ async def update_candidate(
     changes = body.given()
 
     def produce(_: str | None) -> Response:
-        expected = None
-        if if_match is not None:
-            expected = expected_version(request, flow.candidate(candidate_id, within=who.org_id).instance_id)
+        expected = if_match_version(request, flow, who.org_id, candidate_id)
         found = flow.update_candidate(
             candidate_id,
             within=who.org_id,
@@ -154,9 +152,7 @@ async def fire(
     role = role_for(who, body.role)
 
     def produce(key: str | None) -> Response:
-        expected = None
-        if if_match is not None:
-            expected = expected_version(request, flow.candidate(candidate_id, within=who.org_id).instance_id)
+        expected = if_match_version(request, flow, who.org_id, candidate_id)
         try:
             found = _fire(flow, who, candidate_id, body, role, key, expected)
         except TransitionRefused as exc:

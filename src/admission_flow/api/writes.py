@@ -50,6 +50,13 @@ def expected_version(request: Request, current_instance: int | None = None) -> i
     return int(version)
 
 
+def if_match_version(request: Request, flow: AdmissionFlow, within: str, candidate_id: str) -> int | None:
+    """The version a write's ``If-Match`` names for the candidate's current attempt (None without one)."""
+    if "if-match" not in request.headers:
+        return None
+    return expected_version(request, flow.candidate(candidate_id, within=within).instance_id)
+
+
 def json_response(record: Record | list[Any] | dict[str, Any], status: int = 200, **headers: str) -> JSONResponse:
     content = record.as_dict() if isinstance(record, Record) else record
     return JSONResponse(content, status_code=status, headers=headers or None)
