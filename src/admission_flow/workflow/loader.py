@@ -4,21 +4,42 @@ The loader is bool-safe (only ``true``/``false`` are booleans; ``on``, ``off``, 
 guard parameter named ``on`` works), keeps dates as text (pydantic parses them), and reports duplicate keys,
 which plain PyYAML silently overwrites. Positions are 1-based ``line:column`` and are kept per path so that
 validation errors, and later merges of ``extends`` files, can point back at the exact spot.
+
+A document from outside (an upload) is bounded before anything else walks it: at most ``MAX_DEPTH`` levels of
+lists and mappings and at most ``MAX_NODES`` keys and values once its aliases are expanded, numbers of at most
+``MAX_NUMBER_CHARS`` characters, no tag the safe loader does not construct. An alias counts as the size and height
+of what it names, known once that is complete, so a "billion laughs" file stops at the alias that crosses the
+bound without being expanded. libyaml's composer cannot count: on that fast path the builder checks the same
+bounds as it expands, and only a refused document is composed again by the counting composer, to say where.
+Every failure is a ``Problem`` at its line and column, never an exception.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer, ComposerError
+from yaml.events import AliasEvent, ScalarEvent, SequenceStartEvent
+from yaml.reader import ReaderError
 
 from admission_flow.errors import Problem
 
 PathKey = tuple[str | int, ...]
+
+# The shipped workflows nest lists and mappings 8 levels deep at most and expand to at most 3,384 keys and values
+# (standard-2021.yaml, whose anchors are listed several times); their longest number has 3 characters.
+MAX_DEPTH = 100
+MAX_NODES = 100_000
+MAX_NUMBER_CHARS = 100
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_COLLECTION_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
+_DEEPER = f"more than {MAX_DEPTH} levels of lists and mappings"
+_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # the line breaks PyYAML counts
 
 
 @dataclass(frozen=True)
@@ -61,15 +82,119 @@ def format_path(path: PathKey) -> str:
     return out
 
 
-class _SafeLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans and no implicit timestamps."""
+class _Refused(Exception):
+    """What stops a document at one place: too deep, too large once expanded, a value that cannot be read."""
+
+    def __init__(self, mark: Any, message: str) -> None:
+        super().__init__(message)
+        self.line, self.column, self.message = mark.line + 1, mark.column + 1, message
 
 
-class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The same rules on libyaml's parser when it is installed (several times faster)."""
+class _OverBounds(Exception):
+    """The builder found a document over the bounds (composed by libyaml): the bounded composer says where."""
 
 
-for _loader in (_SafeLoader, _FastLoader):
+class _BoundedComposer(Composer):
+    """PyYAML's composer, counting as it goes what the document will be once its aliases are expanded: its size
+    (keys and values) and its depth (lists and mappings). An alias adds the size and the height of the node it
+    names, remembered when that node was complete, so counting costs one step per event whatever the aliases
+    would expand to. It counts every node, the builder only those it keeps (not a duplicate key's value), so it
+    refuses wherever the builder would, at the same place or before."""
+
+    peek_event: Callable[[], Any]  # the parser's (PyYAML's or libyaml's)
+    get_event: Callable[[], Any]
+
+    def _start(self) -> None:
+        self.anchors: dict[str, Any] = {}
+        self._total = 0  # keys and values so far, aliases expanded
+        self._depth = 0  # lists and mappings open around the next node
+        self._reach = 0  # the deepest level reached so far inside the node being composed, aliases expanded
+        self._sizes: dict[int, tuple[int, int]] = {}  # id(anchored node) -> its expanded size and height
+        self._cyclic = False
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # Composer.compose_node with the counts; the path resolvers it would call are not used here.
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            return self._alias(self.get_event())
+        anchor = event.anchor
+        if anchor is not None and anchor in self.anchors:
+            first = self.anchors[anchor].start_mark
+            raise ComposerError(
+                f"found duplicate anchor {anchor!r}; first occurrence", first, "second occurrence", event.start_mark
+            )
+        self._total += 1
+        if self._total > MAX_NODES:
+            raise _Refused(event.start_mark, f"the document has more than {MAX_NODES:,} keys and values")
+        before, outer = self._total, self._reach
+        node: yaml.Node
+        if isinstance(event, ScalarEvent):
+            node, height = self.compose_scalar_node(anchor), 0
+        else:
+            self._depth += 1
+            if self._depth > MAX_DEPTH:
+                raise _Refused(event.start_mark, f"the document is nested too deeply ({_DEEPER})")
+            self._reach = self._depth
+            if isinstance(event, SequenceStartEvent):
+                node = self.compose_sequence_node(anchor)
+            else:
+                node = self.compose_mapping_node(anchor)
+            height = self._reach - self._depth + 1
+            self._depth -= 1
+            self._reach = max(outer, self._reach)
+        if anchor is not None:
+            self._sizes[id(node)] = (self._total - before + 1, height)
+        return node
+
+    def _alias(self, event: Any) -> Any:
+        node = self.anchors.get(event.anchor)
+        if node is None:
+            raise ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+        known = self._sizes.get(id(node))
+        if known is None or self._cyclic:
+            # An alias to a node still open is a cycle, which the builder reports; from then on it expands no
+            # alias again: each counts as one value, as in the builder.
+            self._cyclic, known = True, (1, 0)
+        size, height = known
+        self._total += size
+        if self._total > MAX_NODES:
+            raise _Refused(
+                event.start_mark,
+                f"this YAML alias makes the document larger than {MAX_NODES:,} keys and values once aliases are "
+                "expanded; aliases are not expanded past that",
+            )
+        if self._depth + height > MAX_DEPTH:
+            raise _Refused(event.start_mark, f"this YAML alias nests the document too deeply once expanded ({_DEEPER})")
+        self._reach = max(self._reach, self._depth + height)
+        return node
+
+
+_LIBYAML = hasattr(yaml, "CSafeLoader")
+_CLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _SafeLoader(_BoundedComposer, yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans, no implicit timestamps, and the bounds above."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.SafeLoader.__init__(self, stream)
+        self._start()
+
+
+class _FastLoader(_CLoader):  # type: ignore[misc]
+    """The same rules on libyaml's parser and composer when it is installed (several times faster). libyaml
+    nests at most 1,000 levels but does not count aliases: the builder checks the bounds as it expands."""
+
+
+class _CountingLoader(_BoundedComposer, _CLoader):  # type: ignore[misc]
+    """libyaml's parser and the bounded composer: says where a document the builder refused crosses a bound."""
+
+    def __init__(self, stream: str) -> None:
+        _CLoader.__init__(self, stream)
+        self._start()
+
+
+for _loader in (_SafeLoader, _FastLoader, _CountingLoader):
     _loader.yaml_implicit_resolvers = {
         first: [
             (tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
@@ -87,7 +212,12 @@ class _Builder:
         self.loader = loader
         self.problems: list[Problem] = []
         self._open: set[int] = set()  # nodes being built: an alias back into one of them is a cycle
+        self._sizes: dict[int, int] = {}  # id(collection built) -> the keys and values under it
         self.cyclic = False
+
+    def count(self) -> int:
+        """Keys and values built so far, aliases expanded."""
+        return len(self.doc.values) + len(self.doc.keys)
 
     def pos(self, node: yaml.Node) -> Position:
         return Position(self.doc.file, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -95,18 +225,49 @@ class _Builder:
     def build(self, node: yaml.Node, path: PathKey) -> Any:
         self.doc.values[path] = self.pos(node)
         if isinstance(node, yaml.ScalarNode):
-            return self.loader.construct_object(node, deep=True)
+            return self._scalar(node)
+        if node.tag not in _COLLECTION_TAGS:  # !!set, !!omap, !!python/object:...
+            message = f"the YAML tag {_short(node.tag)} is not supported (only plain lists and mappings)"
+            raise _Refused(node.start_mark, message)
         if id(node) in self._open:
             self.cyclic = True
             self.problems.append(self._at(node, path, "a YAML alias refers back to its own anchor (a cycle)"))
             return None
+        # The composer bounds what it composes; libyaml's does not, so the same bounds are checked here, before
+        # going one level deeper or expanding an alias (a collection built before) again.
+        seen = self._sizes.get(id(node))
+        if seen is not None and self.cyclic:
+            return None  # the document is refused for its cycle: nothing is expanded again
+        if len(self._open) >= MAX_DEPTH or (seen is not None and self.count() + seen > MAX_NODES):
+            raise _OverBounds
+        before = self.count()
         self._open.add(id(node))
         try:
             if isinstance(node, yaml.MappingNode):
-                return self._mapping(node, path)
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+                result: Any = self._mapping(node, path)
+            else:
+                result = [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         finally:
             self._open.discard(id(node))
+        self._sizes[id(node)] = self.count() - before
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+            raise _Refused(
+                node.start_mark,
+                f"a number of {len(node.value):,} characters; at most {MAX_NUMBER_CHARS} are read "
+                "(quote it to keep it as text)",
+            )
+        failure: Exception
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:  # !!python/..., a local tag: PyYAML's words
+            failure, message = exc, f"YAML syntax error: {exc.problem}"
+        except Exception as exc:  # PyYAML's constructors let ValueError, KeyError, AttributeError out
+            shown = node.value if len(node.value) <= 40 else node.value[:40] + "…"
+            failure, message = exc, f"the YAML could not be read: {shown!r} is not a valid {_short(node.tag)}"
+        raise _Refused(node.start_mark, message) from failure
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -136,22 +297,47 @@ class _Builder:
 
 
 def parse_yaml(text: str, file: str) -> tuple[LocatedDocument | None, list[Problem]]:
-    """Parse one YAML document. Returns the located document (None on a syntax error) and the problems.
+    """Parse one YAML document. Returns the located document (None if it cannot be read) and the problems.
 
     libyaml parses when available; a file it rejects is parsed again by the pure-Python parser, whose
-    messages say more (and are the ones the invalid-file corpus pins).
+    messages say more (and are the ones the invalid-file corpus pins). Nothing raises: a document too deep or
+    too large once expanded, a character YAML refuses or a value that cannot be read is a problem at its place.
     """
-    if _FastLoader is not _SafeLoader:
-        try:
-            return _parse(_FastLoader(text), file)
-        except yaml.YAMLError:
-            pass
     try:
+        if _LIBYAML:
+            try:
+                return _parse(_FastLoader(text), file)
+            except (yaml.YAMLError, UnicodeError):  # libyaml encodes the text: a lone surrogate cannot be
+                pass
+            except _OverBounds:
+                return _parse(_CountingLoader(text), file)  # refused where the document crosses the bound
         return _parse(_SafeLoader(text), file)
+    except _Refused as exc:
+        return None, [Problem(file, exc.line, exc.column, "", exc.message)]
+    except _OverBounds:  # not expected: the composer counts all the builder does, and more, so refuses first
+        return None, [Problem(file, 1, 1, "", f"the document is over {MAX_NODES:,} keys and values or {_DEEPER}")]
+    except ReaderError as exc:  # a NUL or another character YAML refuses; the position counts characters
+        line, column = _line_column(text, exc.position)
+        message = f"character #x{exc.character:04x} is not allowed (control characters and lone surrogates are refused)"
+        return None, [Problem(file, line, column, "", f"YAML syntax error: {message}")]
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(exc, file)]
     except yaml.YAMLError as exc:
         return None, [Problem(file, 1, 1, "", f"YAML error: {exc}")]
+    except Exception as exc:  # the bounds above should make this unreachable; still, never crash
+        return None, [Problem(file, 1, 1, "", f"the YAML could not be read: {type(exc).__name__}: {exc}"[:300])]
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of character ``index``, counting lines and columns as PyYAML's marks do."""
+    head = text[:index]
+    breaks = list(_BREAK.finditer(head))
+    start = breaks[-1].end() if breaks else 0
+    return len(breaks) + 1, index - start - head.count("\ufeff", start) + 1
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 def _parse(loader: Any, file: str) -> tuple[LocatedDocument | None, list[Problem]]:
@@ -161,6 +347,8 @@ def _parse(loader: Any, file: str) -> tuple[LocatedDocument | None, list[Problem
             return None, [Problem(file, 1, 1, "", "the file is empty")]
         builder = _Builder(file, loader)
         builder.doc.data = builder.build(node, ())
+        if builder.count() > MAX_NODES:
+            raise _OverBounds
         return (None if builder.cyclic else builder.doc), builder.problems
     finally:
         loader.dispose()
