@@ -42,6 +42,9 @@ def policy_of(settings: Settings) -> Policy:
         max_attempts=settings.delivery_max_attempts,
         backoff=timedelta(seconds=settings.delivery_backoff_seconds),
         lease=timedelta(seconds=settings.delivery_lease_seconds),
+        sweep_lease=timedelta(seconds=settings.sweep_lease_seconds),
+        sweep_rounds=settings.sweep_max_rounds,
+        delivery_batch=settings.delivery_batch,
     )
 
 

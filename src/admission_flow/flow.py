@@ -277,11 +277,13 @@ class AdmissionFlow(CandidateDoors, AccessDoors, WebhookDoors, WorkflowDoors):
     # ---------------------------------------------------------------- durable time
 
     def sweep(self, now: datetime | None = None) -> SweepReport:
-        """Turn every due timer into an outbox message or an automatic event (batches, one transaction each)."""
+        """Turn every due timer into an outbox message or an automatic event (batches, one transaction each),
+        round after round while the sweep's own automatic events make more timers due (bounded)."""
         return sweep.sweep(self._deps, now)
 
-    def deliver(self, now: datetime | None = None, limit: int = 100) -> DeliveryReport:
-        """Send due outbox messages; failures are recorded and retried with exponential backoff."""
+    def deliver(self, now: datetime | None = None, limit: int | None = None) -> DeliveryReport:
+        """Send every due outbox message (at most ``limit``, if given; ``remaining`` then counts the rest);
+        failures are recorded and retried with exponential backoff."""
         return delivery.deliver(self._deps, now, limit)
 
     def deadlines(

@@ -8,7 +8,7 @@ normally and rolls back on any exception. Nothing here names SQLAlchemy.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -127,14 +127,23 @@ class Timers(Protocol):
 
     def finish(self, outcomes: Mapping[tuple[str, str], Sequence[int]], now: datetime) -> None: ...
 
-    def acquire_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool: ...
+    def count_due(self, now: datetime) -> int:
+        """How many pending rows are due at ``now``."""
+        ...
+
+    def acquire_lease(
+        self, name: str, holder: str, now: datetime, until: datetime, takeover: Callable[[str], bool] | None = None
+    ) -> bool:
+        """Take or renew the lease; also take it from a holder ``takeover`` says is gone (e.g. a dead pid)."""
+        ...
 
     def release_lease(self, name: str, holder: str) -> None: ...
 
 
 class Outbox(Protocol):
-    def insert_swept(self, rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
-        """Messages the sweep wrote (``recipients`` and ``context`` already JSON text)."""
+    def insert_swept(self, rows: Sequence[Mapping[str, Any]], now: datetime, due: datetime | None = None) -> None:
+        """Messages the sweep wrote (``recipients`` and ``context`` already JSON text), created at ``now`` and
+        due at ``due`` (default ``now``)."""
         ...
 
     def insert_messages(self, rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
@@ -143,6 +152,14 @@ class Outbox(Protocol):
         ...
 
     def claim(self, now: datetime, limit: int, lease_until: datetime, channel: str) -> list[OutboxRow]: ...
+
+    def renew(self, message_ids: Sequence[int], lease: datetime, until: datetime) -> list[int]:
+        """Extend the lease of the messages still held under ``lease``; the ids renewed."""
+        ...
+
+    def count_ready(self, now: datetime) -> int:
+        """How many messages (any channel) a claim at ``now`` would take."""
+        ...
 
     def store_text(self, message_id: int, subject: str, body: str) -> None: ...
 

@@ -39,8 +39,15 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 30.0
     delivery_max_attempts: int = Field(default=8, ge=1, description="then the message is marked dead")
     delivery_backoff_seconds: float = Field(default=60.0, gt=0, description="first retry delay; doubles each time")
-    delivery_lease_seconds: float = Field(default=300.0, gt=0, description="how long a claimed message stays claimed")
+    delivery_lease_seconds: float = Field(
+        default=30.0, gt=0, description="how long a claimed message stays claimed (renewed while its run sends)"
+    )
+    delivery_batch: int = Field(default=100, ge=1, description="messages claimed at a time; deliver drains them all")
     sweep_batch: int = Field(default=500, ge=1)
+    sweep_lease_seconds: float = Field(
+        default=30.0, gt=0, description="SQLite sweep lease, renewed every batch; a dead holder's is taken at once"
+    )
+    sweep_max_rounds: int = Field(default=10, ge=1, description="sweeps over timers created by automatic events")
     sweep_interval_seconds: float = Field(default=60.0, gt=0, description="worker tick")
     token_cache_seconds: float = Field(
         default=1.0,

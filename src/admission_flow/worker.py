@@ -32,6 +32,10 @@ def tick(flow: AdmissionFlow) -> None:
     except AdmissionFlowError as exc:  # the rows stay due or pending: the next tick tries again
         log.error("tick failed: %s", exc)
         return
+    if delivered.sent_nothing:
+        log.warning("could send none of %d due message(s): %s", delivered.retried + delivered.dead, delivered.errors[0])
+    if swept.left_due:
+        log.warning("sweep stopped after %d rounds with %d timer(s) still due", swept.rounds, swept.left_due)
     if swept.claimed or delivered.sent or delivered.retried or delivered.dead:
         log.info(
             "swept %d timers (%d messages, %d events, %d refused); sent %d, retrying %d, dead %d",

@@ -155,6 +155,8 @@ def test_a_sweep_at_a_given_instant_queues_the_due_reminders_in_the_outbox(on_pr
         "stale": 0,
         "batches": 1,
         "lease_held_elsewhere": False,
+        "rounds": 1,
+        "left_due": 0,
     }
     outbox = as_json(on_probation("outbox", "list", "--json"))
     assert [(m["template"], [r["email"] for r in m["recipients"]], m["status"], m["attempts"]) for m in outbox] == [
@@ -207,7 +209,7 @@ def test_delivery_without_a_mail_server_records_the_error_and_keeps_the_message_
 ) -> None:
     on_probation("sweep", "--now", "2024-10-26")
 
-    report = as_json(on_probation("deliver", "--json"))
+    report = as_json(on_probation("deliver", "--json", expect=1))  # nothing of what was due could be sent
 
     assert (report["sent"], report["retried"], report["dead"]) == (0, 2, 0)
     assert all("ConnectionRefusedError" in line for line in report["errors"])
@@ -216,6 +218,18 @@ def test_delivery_without_a_mail_server_records_the_error_and_keeps_the_message_
     assert all(m["last_error"].startswith("ConnectionRefusedError") for m in failed)
     assert all(m["sent_at"] is None for m in failed)
     assert all(m["next_attempt_at"] > m["created_at"] for m in failed)  # backed off
+
+
+def test_delivery_with_a_limit_says_how_many_messages_are_still_due(on_probation: Run) -> None:
+    on_probation("sweep", "--now", "2024-10-26")
+
+    report = as_json(on_probation("deliver", "--limit", "1", "--json", expect=1))  # the server is down
+    text = on_probation("deliver", "--limit", "1", expect=1)
+
+    assert (report["sent"], report["retried"], report["remaining"]) == (0, 1, 1)
+    assert "sent 0, will retry 1, gave up on 0; 0 more due" not in text.stdout
+    assert "nothing could be sent" in text.stderr
+    assert "--limit" in on_probation("deliver", "--help").stdout
 
 
 def test_the_failed_list_shows_only_messages_with_a_problem(on_probation: Run) -> None:
@@ -231,7 +245,7 @@ def test_the_failed_list_shows_only_messages_with_a_problem(on_probation: Run) -
 
 def test_retrying_the_outbox_queues_dead_messages_again_with_fresh_attempts(on_probation: Run) -> None:
     on_probation("sweep", "--now", "2024-10-26")
-    on_probation("deliver", env={"ADMISSION_FLOW_DELIVERY_MAX_ATTEMPTS": "1"}, expect=0)
+    on_probation("deliver", env={"ADMISSION_FLOW_DELIVERY_MAX_ATTEMPTS": "1"}, expect=1)  # the server is down
     assert {(m["status"], m["attempts"]) for m in as_json(on_probation("outbox", "list", "--json"))} == {("dead", 1)}
     newest = as_json(on_probation("outbox", "list", "--json"))[0]["id"]
 

@@ -97,7 +97,7 @@ def test_a_subscription_added_on_the_command_line_receives_a_signed_call_from_de
 
     fire_admission(seeded, workdir)
     done = seeded("deliver", "--json")
-    assert as_json(done) == {"sent": 1, "retried": 0, "dead": 0, "errors": []}
+    assert as_json(done) == {"sent": 1, "retried": 0, "dead": 0, "errors": [], "remaining": 0}
 
     ((path, headers, body),) = received.requests
     assert path == "/anmy"

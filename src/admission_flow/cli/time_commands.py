@@ -59,6 +59,11 @@ def sweep(
             f"event(s), {report.failed} refused, {report.stale} stale"
             + (" — another process holds the sweep lease" if report.lease_held_elsewhere else "")
         )
+    if report.left_due:
+        render.err.print(
+            f"stopped after {report.rounds} rounds: automatic events keep making timers due "
+            f"({report.left_due} still due; the next sweep goes on)"
+        )
 
 
 @app.command()
@@ -66,17 +71,27 @@ def sweep(
 def deliver(
     ctx: typer.Context,
     now: Annotated[str | None, typer.Option(help="Pretend it is this instant.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Send at most this many messages (default: everything due).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Send due outbox messages: e-mail by SMTP, webhook calls by HTTP (failures are retried with backoff)."""
+    """Send due outbox messages: e-mail by SMTP, webhook calls by HTTP (failures are retried with backoff).
+
+    Exits 1 if messages were due and not one could be sent (e.g. the SMTP server is down): they stay queued."""
     with open_flow(ctx) as flow:
-        report = flow.deliver(parse_instant(now))
+        report = flow.deliver(parse_instant(now), limit)
     if as_json:
         render.emit_json(vars(report))
     else:
-        render.out.print(f"sent {report.sent}, will retry {report.retried}, gave up on {report.dead}")
+        more = f"; {report.remaining} more due (--limit reached)" if report.remaining else ""
+        render.out.print(f"sent {report.sent}, will retry {report.retried}, gave up on {report.dead}{more}")
         for line in report.errors:
             render.err.print(line, markup=False)
+    if report.sent_nothing:
+        if not as_json:
+            render.err.print("deliver: nothing could be sent; the messages stay queued (exit 1)")
+        raise typer.Exit(1)
 
 
 @app.command()

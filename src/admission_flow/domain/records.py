@@ -171,6 +171,8 @@ class SweepReport:
     stale: int = 0
     batches: int = 0
     lease_held_elsewhere: bool = False
+    rounds: int = 0  # rounds that claimed something (a round's automatic events may make timers due)
+    left_due: int = 0  # still due after the last round allowed (something keeps producing due timers)
 
 
 @dataclass
@@ -179,6 +181,12 @@ class DeliveryReport:
     retried: int = 0
     dead: int = 0
     errors: list[str] = field(default_factory=list)
+    remaining: int = 0  # still due when a limit stopped the run
+
+    @property
+    def sent_nothing(self) -> bool:
+        """Messages were due and not one of them could be sent (the SMTP server or receivers down)."""
+        return self.sent == 0 and self.retried + self.dead > 0
 
 
 # ---------------------------------------------------------------- migration and dry runs

@@ -1,9 +1,11 @@
 """Delivery: send due outbox messages after commit, record each outcome, retry with exponential backoff.
 
-A claimed message is leased, so a worker that dies between claim and send leaves it to be resent once the lease
-ends; its Message-ID never changes, so a resend is recognisable. Messages swept but not yet rendered are rendered
-here (once; the text is kept, so retries send exactly the same). :func:`deliver` sends both channels: ``email``
-here, then ``webhook`` (``services/webhooks.py``). The SMTP connection is made only when an e-mail is due.
+A claimed message is leased (``delivery_lease_seconds``, renewed while the run is still sending), so a worker that
+dies between claim and send leaves it to be resent once the short lease ends; its Message-ID never changes, so a
+resend is recognisable. A run drains everything due, a batch at a time, unless given a limit. Messages swept but
+not yet rendered are rendered here (once; the text is kept, so retries send exactly the same). :func:`deliver`
+sends both channels: ``email`` here, then ``webhook`` (``services/webhooks.py``). The SMTP connection is made
+only when an e-mail is due.
 """
 
 from __future__ import annotations
@@ -17,27 +19,40 @@ from admission_flow.errors import ConfigurationError
 from admission_flow.notify import DeliveryError, OutgoingMail
 from admission_flow.ports import UnitOfWork
 from admission_flow.services.deps import Deps
-from admission_flow.services.retries import record_failure
+from admission_flow.services.retries import keep_lease, lease_from, record_failure
 from admission_flow.services.webhooks import deliver_webhooks
 
 EMAIL = "email"
 Texts = dict[int, tuple[str, str] | str]  # message id → (subject, body), or why it could not be rendered
 
 
-def deliver(deps: Deps, now: datetime | None = None, limit: int = 100) -> DeliveryReport:
-    """Send what is due on every channel (at most ``limit`` messages of each), e-mail first, then webhooks."""
+def deliver(deps: Deps, now: datetime | None = None, limit: int | None = None) -> DeliveryReport:
+    """Send everything due on every channel, e-mail first, then webhooks, claiming ``policy.delivery_batch``
+    messages at a time. With ``limit``, at most that many messages in all; ``remaining`` then says how many are
+    still due."""
     now = deps.clock.now() if now is None else ensure_utc(now, "now")
-    report = deliver_mail(deps, now, limit)
-    calls = deliver_webhooks(deps, now, limit)
-    report.sent += calls.sent
-    report.retried += calls.retried
-    report.dead += calls.dead
-    report.errors.extend(calls.errors)
+    report = DeliveryReport()
+    budget = limit
+    for channel in (deliver_mail, deliver_webhooks):
+        while budget is None or budget > 0:
+            size = deps.policy.delivery_batch if budget is None else min(budget, deps.policy.delivery_batch)
+            part = channel(deps, now, size)
+            handled = part.sent + part.retried + part.dead  # each claimed message ends in exactly one of them
+            report.sent += part.sent
+            report.retried += part.retried
+            report.dead += part.dead
+            report.errors.extend(part.errors)
+            budget = None if budget is None else budget - handled
+            if handled < size:
+                break
+    if budget == 0:
+        with deps.db.transaction() as uow:
+            report.remaining = uow.outbox.count_ready(now)
     return report
 
 
 def deliver_mail(deps: Deps, now: datetime, limit: int) -> DeliveryReport:
-    lease = now + deps.policy.lease
+    lease = lease_from(deps, now)
     report = DeliveryReport()
     with deps.db.transaction() as uow:
         claimed = uow.outbox.claim(now, limit, lease, EMAIL)
@@ -45,7 +60,10 @@ def deliver_mail(deps: Deps, now: datetime, limit: int) -> DeliveryReport:
     if not claimed:
         return report
     notifier = deps.notifier_of()
-    for row in claimed:
+    for index, row in enumerate(claimed):
+        lease, held = keep_lease(deps, claimed[index:], lease)
+        if row.id not in held:  # our lease ran out and another run took the message over
+            continue
         text = texts.get(row.id)
         if isinstance(text, str):  # the template failed: nothing to send, and retrying cannot help
             record_failure(deps, row, lease, now, text, report, give_up=True)

@@ -34,6 +34,9 @@ class Policy:
     max_attempts: int
     backoff: timedelta
     lease: timedelta
+    sweep_lease: timedelta = timedelta(seconds=30)
+    sweep_rounds: int = 10
+    delivery_batch: int = 100
 
 
 @dataclass

@@ -2,11 +2,13 @@
 
 The first retry waits ``policy.backoff``, each later one twice as long as the one before. After
 ``policy.max_attempts`` attempts (or at once, with ``give_up``) the message is dead until an operator runs
-``retry_outbox``. The outcome is recorded only while the caller's lease is still the row's.
+``retry_outbox``. The outcome is recorded only while the caller's lease is still the row's; a run that sends for
+long renews its lease (:func:`keep_lease`) so that no other run takes its messages over meanwhile.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -37,3 +39,20 @@ def record_failure(
         report.dead += 1
     else:
         report.retried += 1
+
+
+def lease_from(deps: Deps, now: datetime) -> datetime:
+    """The lease of a claim at ``now``: on the real clock, or later for a trial run in the future."""
+    return max(now, deps.clock.now()) + deps.policy.lease
+
+
+def keep_lease(deps: Deps, rows: Sequence[OutboxRow], lease: datetime) -> tuple[datetime, set[int]]:
+    """Before the next send: renew the lease over the claimed ``rows`` still to send once half of it has gone
+    by. Returns the lease now held and the ids still held under it (another run may have taken some over)."""
+    real = deps.clock.now()
+    if lease - real > deps.policy.lease / 2:
+        return lease, {r.id for r in rows}
+    until = real + deps.policy.lease
+    with deps.db.transaction() as uow:
+        held = uow.outbox.renew([r.id for r in rows], lease, until)
+    return until, set(held)

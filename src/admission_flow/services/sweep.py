@@ -1,7 +1,8 @@
 """The sweep: due timer rows become outbox messages or automatic events, one batch per transaction.
 
 A unique key per (instance, stay, deadline, rung, occurrence) and per outbox ``timer_id`` makes a repeated
-sweep harmless. On SQLite, where writers are serialised anyway, one sweeper at a time holds a lease; on
+sweep harmless. On SQLite, where writers are serialised anyway, one sweeper at a time holds a short lease
+(``sweep_lease_seconds``, renewed every batch, taken at once from a dead process of the same host); on
 PostgreSQL the claim locks the timer rows alone (``FOR UPDATE OF timers SKIP LOCKED``), so sweepers share the
 work. An automatic event takes the same path as a request (``services.events.apply``) inside the batch's
 transaction; a refused one is recorded on its row, never retried blindly.
@@ -9,6 +10,8 @@ transaction; a refused one is recorded on its row, never retried blindly.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -26,7 +29,8 @@ SWEEP_LEASE = "sweeper"
 
 
 def sweep(deps: Deps, now: datetime | None = None) -> SweepReport:
-    """Act on every timer due at ``now`` (default: the clock's now)."""
+    """Act on every timer due at ``now`` (default: the clock's now), including those the sweep's own automatic
+    events create: round after round until nothing due is left, at most ``policy.sweep_rounds`` rounds."""
     now = deps.clock.now() if now is None else ensure_utc(now, "now")
     report = SweepReport()
     leased = deps.db.single_writer
@@ -34,7 +38,14 @@ def sweep(deps: Deps, now: datetime | None = None) -> SweepReport:
         report.lease_held_elsewhere = True
         return report
     try:
-        _batches(deps, now, report)
+        for _ in range(deps.policy.sweep_rounds):
+            before = report.claimed
+            if not _batches(deps, now, report, leased) or report.claimed == before:
+                break
+            report.rounds += 1
+        else:  # every round found due timers: something keeps producing them
+            with deps.db.transaction() as uow:
+                report.left_due = uow.timers.count_due(now)
     finally:
         if leased:
             with deps.db.transaction() as uow:
@@ -42,25 +53,56 @@ def sweep(deps: Deps, now: datetime | None = None) -> SweepReport:
     return report
 
 
-def _take_lease(deps: Deps) -> bool:
+def _take_lease(deps: Deps, uow: UnitOfWork | None = None) -> bool:
+    """Take or renew the SQLite sweep lease (inside ``uow`` if given): from no one, from a holder whose lease
+    ran out, or at once from a holder on this host whose process is gone (``kill -9``)."""
     # The lease runs on the real clock, not on a trial `now` (sweep --now 2030-01-01 must not lock anyone out).
     real = deps.clock.now()
-    with deps.db.transaction() as uow:
-        return uow.timers.acquire_lease(SWEEP_LEASE, deps.holder, real, real + deps.policy.lease)
+    until = real + deps.policy.sweep_lease
+    if uow is not None:
+        return uow.timers.acquire_lease(SWEEP_LEASE, deps.holder, real, until, takeover=_gone_from(deps.holder))
+    with deps.db.transaction() as own:
+        return own.timers.acquire_lease(SWEEP_LEASE, deps.holder, real, until, takeover=_gone_from(deps.holder))
 
 
-def _batches(deps: Deps, now: datetime, report: SweepReport) -> None:
+def _gone_from(me: str) -> Callable[[str], bool]:
+    """Whether a lease holder (``host:pid:id``) is a process of this host that no longer exists."""
+    host = me.split(":", 1)[0]
+
+    def gone(holder: str) -> bool:
+        parts = holder.split(":")
+        if os.name != "posix" or len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
+            return False
+        pid = int(parts[1])
+        if pid == os.getpid():
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except OSError:  # it exists (e.g. another user's): alive
+            return False
+        return False
+
+    return gone
+
+
+def _batches(deps: Deps, now: datetime, report: SweepReport, leased: bool) -> bool:
+    """One round: batches until one comes back short. False if the lease was lost (another took it over)."""
     plans = SweepPlans(deps, now)
     batch = deps.policy.sweep_batch
     while True:
         with deps.db.transaction() as uow:
+            if leased and not _take_lease(deps, uow):  # renewed every batch: a long sweep keeps its lease
+                report.lease_held_elsewhere = True
+                return False
             rows = uow.timers.claim_due(now, batch)
             if rows:
                 _process(deps, uow, rows, now, report, plans)
         report.claimed += len(rows)
         report.batches += 1 if rows else 0
         if len(rows) < batch:
-            return
+            return True
 
 
 def _process(
@@ -93,7 +135,8 @@ def _process(
             outbox.append(plans.message(uow, plan, row))
             report.messages += 1
         finished.setdefault((status, outcome), []).append(row.id)
-    uow.outbox.insert_swept(outbox, now)
+    # Due at the real time at the latest: messages a trial sweep in the future queues go out with the next delivery.
+    uow.outbox.insert_swept(outbox, now, min(now, deps.clock.now()))
     uow.timers.finish(finished, now)
 
 

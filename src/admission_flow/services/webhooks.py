@@ -29,7 +29,7 @@ from admission_flow.domain.stored import OutboxRow
 from admission_flow.errors import InvalidInput, NotFound
 from admission_flow.ports import UnitOfWork
 from admission_flow.services.deps import Deps
-from admission_flow.services.retries import record_failure
+from admission_flow.services.retries import keep_lease, lease_from, record_failure
 
 WEBHOOK = "webhook"  # the outbox channel
 TEMPLATE = "event"  # the outbox template of an event's call (there is only one kind of call today)
@@ -215,7 +215,7 @@ def verify(
 
 def deliver_webhooks(deps: Deps, now: datetime, limit: int = 100) -> DeliveryReport:
     """POST due webhook calls; each outcome is recorded as it happens (sent, retried later, or dead)."""
-    lease = now + deps.policy.lease
+    lease = lease_from(deps, now)
     report = DeliveryReport()
     with deps.db.transaction() as uow:
         claimed = uow.outbox.claim(now, limit, lease, WEBHOOK)
@@ -223,7 +223,10 @@ def deliver_webhooks(deps: Deps, now: datetime, limit: int = 100) -> DeliveryRep
     if not claimed:
         return report
     with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
-        for row, (body, secret) in zip(claimed, calls, strict=True):
+        for index, (row, (body, secret)) in enumerate(zip(claimed, calls, strict=True)):
+            lease, held = keep_lease(deps, claimed[index:], lease)
+            if row.id not in held:  # our lease ran out and another run took the call over
+                continue
             if secret is None:
                 hook = row.recipients[0].get("webhook_id") if row.recipients else None
                 gone = f"webhook {hook} was removed: the call is given up"

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Dialect, and_, bindparam, insert, literal, null, or_, select, update
+from sqlalchemy import Dialect, and_, bindparam, func, insert, literal, null, or_, select, update
 
 from admission_flow.domain.stored import DEAD, PENDING, SENDING, SENT, OutboxRow
 from admission_flow.store.orgs import subtree_ids
@@ -34,7 +34,7 @@ _INSERT_SWEPT = insert(outbox).values(
     status=bindparam("status"),
     attempts=literal(0),
     last_error=bindparam("last_error"),
-    next_attempt_at=bindparam("now", type_=outbox.c.next_attempt_at.type),
+    next_attempt_at=bindparam("due", type_=outbox.c.next_attempt_at.type),
     created_at=bindparam("now", type_=outbox.c.created_at.type),
 )
 # A message an event writes (a webhook call): due at once, with no timer behind it.
@@ -71,6 +71,13 @@ def outbox_row(row: Any) -> OutboxRow:
     return OutboxRow(*(values[name] for name in _FIELDS))
 
 
+def _ready(now: datetime) -> Any:
+    return or_(
+        and_(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now),
+        and_(outbox.c.status == SENDING, outbox.c.lease_until <= now),
+    )
+
+
 def _held(message_id: int, lease: datetime) -> Any:
     return and_(outbox.c.id == message_id, outbox.c.status == SENDING, outbox.c.lease_until == lease)
 
@@ -80,9 +87,9 @@ class SqlOutbox:
         self._tx = tx
         self._sql = statements
 
-    def insert_swept(self, rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
+    def insert_swept(self, rows: Sequence[Mapping[str, Any]], now: datetime, due: datetime | None = None) -> None:
         if rows:
-            self._sql.insert_swept.many(self._tx.cursor(), rows, {"now": now})
+            self._sql.insert_swept.many(self._tx.cursor(), rows, {"now": now, "due": now if due is None else due})
 
     def insert_messages(self, rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
         """One ``executemany`` of messages due at ``now`` (``recipients`` and ``context`` as Python values)."""
@@ -91,13 +98,9 @@ class SqlOutbox:
 
     def claim(self, now: datetime, limit: int, lease_until: datetime, channel: str) -> list[OutboxRow]:
         """Messages ready to send (pending and due, or claimed by someone whose lease ran out); leases them."""
-        ready = or_(
-            and_(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now),
-            and_(outbox.c.status == SENDING, outbox.c.lease_until <= now),
-        )
         stmt = (
             select(outbox)
-            .where(ready, outbox.c.channel == channel)
+            .where(_ready(now), outbox.c.channel == channel)
             .order_by(outbox.c.next_attempt_at, outbox.c.id)
             .limit(limit)
         )
@@ -111,6 +114,19 @@ class SqlOutbox:
                 .values(status=SENDING, lease_until=lease_until, attempts=outbox.c.attempts + 1)
             )
         return rows
+
+    def renew(self, message_ids: Sequence[int], lease: datetime, until: datetime) -> list[int]:
+        """Extend the lease of the messages still held under ``lease`` (the others were taken over)."""
+        if not message_ids:
+            return []
+        held = and_(outbox.c.id.in_(list(message_ids)), outbox.c.status == SENDING, outbox.c.lease_until == lease)
+        ids = [int(i) for i in self._tx.connection.execute(select(outbox.c.id).where(held)).scalars()]
+        if ids:
+            self._tx.connection.execute(update(outbox).where(outbox.c.id.in_(ids)).values(lease_until=until))
+        return ids
+
+    def count_ready(self, now: datetime) -> int:
+        return int(self._tx.connection.execute(select(func.count()).where(_ready(now))).scalar_one())
 
     def store_text(self, message_id: int, subject: str, body: str) -> None:
         self._tx.connection.execute(update(outbox).where(outbox.c.id == message_id).values(subject=subject, body=body))

@@ -11,11 +11,11 @@ sweepers there take a lease. The finish marks the claimed rows' outcome, one sta
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Dialect, any_, bindparam, delete, insert, literal, select, update
+from sqlalchemy import BigInteger, Dialect, any_, bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from admission_flow.domain.outcome import TimerPlan
@@ -195,13 +195,20 @@ class SqlTimers:
 
     # ------------------------------------------------------------ leases
 
-    def acquire_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
-        """Take or renew the named lease; False if someone else holds it and it has not expired."""
+    def count_due(self, now: datetime) -> int:
+        due = select(func.count()).where(timers.c.status == PENDING, timers.c.fire_at <= now)
+        return int(self._tx.connection.execute(due).scalar_one())
+
+    def acquire_lease(
+        self, name: str, holder: str, now: datetime, until: datetime, takeover: Callable[[str], bool] | None = None
+    ) -> bool:
+        """Take or renew the named lease; False if someone else holds it, it has not expired and ``takeover``
+        (if given) does not say its holder is gone."""
         current = self._tx.connection.execute(select(leases).where(leases.c.name == name)).first()
         if current is None:
             self._tx.connection.execute(insert(leases).values(name=name, holder=holder, expires_at=until))
             return True
-        if current.holder != holder and current.expires_at > now:
+        if current.holder != holder and current.expires_at > now and not (takeover and takeover(current.holder)):
             return False
         self._tx.connection.execute(update(leases).where(leases.c.name == name).values(holder=holder, expires_at=until))
         return True
