@@ -247,7 +247,7 @@ def candidate_add(
             id=candidate_id,
             full_name=name,
             org_id=org,
-            birth_date=parse.parse_date(birth_date) if birth_date else None,
+            birth_date=None if birth_date is None else parse.parse_date(birth_date),
             sex=sex,
             ethnicity=ethnicity,
             religion=religion,
@@ -317,7 +317,7 @@ def fire(
 ) -> None:
     """Fire an event; refused events print every reason (exit 4)."""
     with open_flow(ctx) as flow:
-        occurred_on = parse.parse_date(on) if on else flow.today()
+        occurred_on = flow.today() if on is None else parse.parse_date(on)
         result = flow.fire(
             candidate_id,
             trigger,
@@ -349,7 +349,7 @@ def options(
     with open_flow(ctx) as flow:
         records = flow.options(
             candidate_id,
-            on=parse.parse_date(on) if on else None,
+            on=None if on is None else parse.parse_date(on),
             role=role,
             votes=parse.parse_votes(votes),
             acting_org=acting_org,

@@ -7,6 +7,7 @@ and candidates, length limits and JSON-safety for an event's free text and data.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -38,9 +39,43 @@ def no_nul(value: Any) -> Any:
     return value
 
 
+# Bidirectional embeddings, overrides and isolates: they reorder what a terminal or a page shows.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def control_in(text: str) -> str | None:
+    """The first control character of ``text`` as ``U+XXXX`` (ESC starts terminal escape sequences; tabs and
+    line breaks count too), or None."""
+    for char in text:
+        if char in BIDI_CONTROLS or unicodedata.category(char) == "Cc":
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def plain_text(value: Any) -> Any:
+    """A pydantic check of free text shown to people (names, ethnicity, occupation...): surrounding whitespace
+    is stripped; control characters left inside (terminal escape sequences, line breaks, NUL) are refused."""
+    if not isinstance(value, str):
+        return value
+    value = value.strip()  # a pasted trailing tab or line break goes; one inside the text is refused
+    found = control_in(value)
+    if found is not None:
+        raise ValueError(f"text may not contain control characters or terminal escape sequences (found {found})")
+    return value
+
+
+def plain_name(value: Any) -> Any:
+    """:func:`plain_text`, and not blank."""
+    value = plain_text(value)
+    if isinstance(value, str) and not value:
+        raise ValueError("may not be blank")
+    return value
+
+
 class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     _text = field_validator("*")(no_nul)
+    _name = field_validator("name", mode="before")(plain_name)
     name: str = Field(min_length=1)
     email: EmailStr
 
@@ -48,6 +83,7 @@ class Contact(BaseModel):
 class NewOrg(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     _text = field_validator("*")(no_nul)
+    _name = field_validator("name", mode="before")(plain_name)
 
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1, max_length=200)
@@ -62,6 +98,8 @@ class NewOrg(BaseModel):
 class NewCandidate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     _text = field_validator("*")(no_nul)
+    _name = field_validator("full_name", mode="before")(plain_name)
+    _free_text = field_validator("ethnicity", "religion", "occupation", mode="before")(plain_text)
 
     id: str = Field(pattern=ID_PATTERN)
     full_name: str = Field(min_length=1, max_length=200)
@@ -93,6 +131,8 @@ class CandidateChanges(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"minProperties": 1})
     _text = field_validator("*")(no_nul)
+    _name = field_validator("full_name", mode="before")(plain_name)
+    _free_text = field_validator("ethnicity", "religion", "occupation", mode="before")(plain_text)
 
     # Given or not, never null: a default of None that is not validated marks "not given".
     full_name: str = Field(default=None, min_length=1, max_length=200, validate_default=False)  # type: ignore[assignment]
@@ -189,10 +229,41 @@ def _holds_nul(value: Any) -> bool:
 
 
 def check_text(**values: str | None) -> None:
-    """Identifiers and names a caller passes as they are: no NUL character (PostgreSQL cannot store one)."""
+    """Identifiers and names a caller passes as they are: no NUL character (PostgreSQL cannot store one), no
+    other control character (a terminal escape sequence in an actor would be printed raw by ``history``)."""
     for name, value in values.items():
         if value is not None and "\x00" in value:
             raise InvalidInput(f"{name}: text may not contain the NUL character (U+0000)")
+        found = None if value is None else control_in(value)
+        if found is not None:
+            raise InvalidInput(
+                f"{name}: text may not contain control characters or terminal escape sequences (found {found})"
+            )
+
+
+# The largest vote count taken: the size of any real voting body is far below (the REST API's bound too).
+VOTE_LIMIT = 1_000_000
+
+
+def check_votes(votes: Votes | None) -> Votes | None:
+    """``votes`` when its counts are whole numbers that fit together, or ``InvalidInput`` saying which do not."""
+    if votes is None:
+        return None
+    counts = {"in_favour": votes.in_favour, "eligible": votes.eligible, "against": votes.against}
+    for name, count in counts.items():
+        if count is None and name == "against":
+            continue
+        if not isinstance(count, int) or isinstance(count, bool):
+            raise InvalidInput(f"votes: {name} must be a whole number, got {count!r}")
+        if not 0 <= count <= VOTE_LIMIT:
+            raise InvalidInput(f"votes: {name} must be between 0 and {VOTE_LIMIT:,}, got {count}")
+    against = votes.against or 0
+    if votes.eligible == 0:
+        raise InvalidInput("votes: eligible (every full member of the voting body) must be at least 1")
+    if votes.in_favour + against > votes.eligible:
+        cast = f"{votes.in_favour} in favour" + (f" and {against} against" if votes.against is not None else "")
+        raise InvalidInput(f"votes: {cast} is more than the {votes.eligible} eligible full members")
+    return votes
 
 
 def papers(documents: Iterable[DocumentRecord]) -> tuple[DocumentRecord, ...]:
@@ -216,12 +287,14 @@ def check_lengths(actor: str | None, role: str | None, idempotency_key: str | No
 __all__ = [
     "ID_PATTERN",
     "ORG_KINDS",
+    "VOTE_LIMIT",
     "Contact",
     "EventInput",
     "NewCandidate",
     "NewOrg",
     "OrgKind",
     "check_lengths",
+    "check_votes",
     "json_safe",
     "validated",
 ]

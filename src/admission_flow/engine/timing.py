@@ -18,6 +18,7 @@ from admission_flow.calendar import WorkingCalendar
 from admission_flow.domain.outcome import TimerMove, TimerPlan
 from admission_flow.domain.stored import PENDING, SKIPPED, TimerRow
 from admission_flow.engine.machine import CompiledWorkflow
+from admission_flow.errors import InvalidInput
 from admission_flow.workflow.deadlines import ENTERED, Projection, anchor_date, project
 
 
@@ -44,14 +45,20 @@ def projections(
     for deadline in wf.spec.deadlines_of(state):
         anchor = anchor_date(deadline, dates, entered_on)
         if anchor is not None and (deadline.while_flag is None or deadline.while_flag in flags):
-            rows += project(
-                deadline,
-                anchor,
-                extended_by=extensions.get(deadline.id, 0),
-                calendar=rules.calendar,
-                zone=rules.zone,
-                reminder_time=rules.reminder_time,
-            )
+            try:
+                rows += project(
+                    deadline,
+                    anchor,
+                    extended_by=extensions.get(deadline.id, 0),
+                    calendar=rules.calendar,
+                    zone=rules.zone,
+                    reminder_time=rules.reminder_time,
+                )
+            except (ValueError, OverflowError):  # a date past 9999-12-31 (or before year 1): the input's fault
+                raise InvalidInput(
+                    f"the deadline {deadline.id!r} of state {state!r}, counted from {anchor.isoformat()}, "
+                    "falls outside the dates this program can hold (years 1 to 9999): check the date given"
+                ) from None
     return rows
 
 

@@ -51,8 +51,11 @@ def vote_ratio(ctx: GuardContext, p: VoteRatioParams) -> Iterator[Reason]:
     values = {"in_favour": v.in_favour, "eligible": v.eligible, "against": v.against}
     against = v.against or 0
     if v.eligible <= 0 or not 0 <= v.in_favour <= v.eligible or against < 0 or v.in_favour + against > v.eligible:
-        en = f"Invalid vote result: {v.in_favour} in favour, {v.against} against, of {v.eligible} full members"
-        vi = f"Kết quả biểu quyết không hợp lệ: {v.in_favour} tán thành, {v.against} không tán thành"
+        en = f"Invalid vote result: {v.in_favour} in favour"
+        vi = f"Kết quả biểu quyết không hợp lệ: {v.in_favour} tán thành"
+        if v.against is not None:  # not given: say nothing of it (never "None against")
+            en, vi = en + f", {v.against} against", vi + f", {v.against} không tán thành"
+        en += f", of {v.eligible} full members"
         yield reason("votes_invalid", g, en=en, vi=vi + f" trên tổng số {v.eligible} đảng viên chính thức", **values)
         return
     if v.eligible < p.min_eligible:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from admission_flow.domain.inputs import EventInput
+from admission_flow.domain.inputs import EventInput, check_votes
 from admission_flow.domain.records import EventRecord, FireResult, Option, reasons_as_dicts
 from admission_flow.domain.stored import Instance
 from admission_flow.domain.values import OrgFacts
@@ -25,6 +25,7 @@ from admission_flow.services.webhooks import enqueue_event
 
 def fire(deps: Deps, candidate_id: str, trigger: str, event: EventInput, within: str | None = None) -> FireResult:
     """Apply ``trigger``; with ``within``, only to a candidate in that subtree, acting for an organisation in it."""
+    check_votes(event.votes)
     occurred_on = event.occurred_on or deps.today()
     try:
         return _fire_once(deps, candidate_id, trigger, event, occurred_on, within)
@@ -55,9 +56,11 @@ def _fire_once(
 
 
 def _check_acting_org(uow: UnitOfWork, event: EventInput, within: str | None) -> None:
-    """A caller bound to a subtree acts only for an organisation in it."""
+    """The acting organisation exists; a caller bound to a subtree acts only for an organisation in it."""
     acting = event.acting_org
-    if within is not None and acting is not None and acting != within and not uow.orgs.within([acting], within):
+    if acting is None or acting == within:
+        return
+    if (uow.orgs.get(acting) is None) if within is None else not uow.orgs.within([acting], within):
         raise NotFound("org", acting)
 
 
@@ -128,6 +131,7 @@ def _replay(uow: UnitOfWork, candidate_id: str, trigger: str, key: str, within: 
 def options(deps: Deps, candidate_id: str, event: EventInput | None = None, within: str | None = None) -> list[Option]:
     """Every trigger from the current state, allowed or not, with all reasons."""
     event = event or EventInput()
+    check_votes(event.votes)
     occurred_on = event.occurred_on or deps.today()
     with deps.db.transaction(readonly=True) as uow:
         inst = load(uow, candidate_id, within)
