@@ -134,7 +134,7 @@ def build(
         settings=settings,
         clock=clock or SystemClock(),
         guards=guards or default_registry(),
-        store=Store(build_engine(settings.database_url)),
+        store=Store(build_engine(settings.database_url, must_exist=True)),
         renderer=Renderer(settings.templates_dir),
         notifier=notifier,
     )

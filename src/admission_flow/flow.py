@@ -102,6 +102,10 @@ class AdmissionFlow(CandidateDoors, AccessDoors, WebhookDoors, WorkflowDoors):
         migrate.upgrade(self.store.engine)
         return self.database_revision() or ""
 
+    def database_shown(self) -> str:
+        """The database URL to show a person, any password masked (``***``)."""
+        return self.store.engine.url.render_as_string(hide_password=True)
+
     def database_revision(self) -> str | None:
         """The schema revision of the database (None before the first upgrade)."""
         from admission_flow.store import migrate
@@ -306,8 +310,9 @@ class AdmissionFlow(CandidateDoors, AccessDoors, WebhookDoors, WorkflowDoors):
             upcoming_days=upcoming_days,
         )
 
-    def upcoming_reminders(self, within: timedelta) -> list[ReminderRecord]:
-        return listings.upcoming(self._deps, within)
+    def upcoming_reminders(self, within: timedelta, *, include_due: bool = False) -> list[ReminderRecord]:
+        """Reminders and due actions ahead, up to ``now + within``; those already due too with ``include_due``."""
+        return listings.upcoming(self._deps, within, include_due=include_due)
 
     def outbox(self, *, failed_only: bool = False, limit: int = 100, within: str | None = None) -> list[OutboxRecord]:
         return listings.outbox(self._deps, failed_only=failed_only, limit=limit, within=within)

@@ -295,7 +295,7 @@ def test_deadlines_of_an_unknown_organisation_exit_3_like_the_candidate_list(on_
 
 
 def test_upcoming_reminders_list_every_pending_timer_with_its_recipients(on_probation: Run) -> None:
-    upcoming = as_json(on_probation("reminders", "upcoming", "--within", "400d", "--json"))
+    upcoming = as_json(on_probation("reminders", "upcoming", "--within", "400d", "--include-due", "--json"))
 
     assert [
         (r["fire_at"], r["deadline"], r["kind"], r["action"], [p["email"] for p in r["recipients"]], r["missing_roles"])
@@ -323,7 +323,7 @@ def test_upcoming_reminders_list_every_pending_timer_with_its_recipients(on_prob
 def test_upcoming_reminders_shrink_as_the_sweep_handles_them(on_probation: Run) -> None:
     on_probation("sweep", "--now", "2024-12-16")
 
-    upcoming = as_json(on_probation("reminders", "upcoming", "--within", "2w", "--json"))
+    upcoming = as_json(on_probation("reminders", "upcoming", "--within", "2w", "--include-due", "--json"))
 
     assert len(upcoming) == 7
     assert upcoming[0]["fire_at"] == utc_text(local(date(2025, 3, 15), 8))

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from admission_flow.domain.records import OrgRecord
 from admission_flow.domain.values import DocumentRecord, Votes
-from admission_flow.errors import AlreadyExists, InvalidInput, NotFound, StoreError
+from admission_flow.errors import AlreadyExists, ConfigurationError, InvalidInput, NotFound, StoreError
 from admission_flow.flow import AdmissionFlow
 from admission_flow.settings import Settings
 from admission_flow.store.schema import Candidate, Org
@@ -472,6 +472,12 @@ def test_a_database_that_was_never_upgraded_says_how_to_create_its_tables(
 ) -> None:
     flow = AdmissionFlow(Settings(database_url=database_url, workflows_dir=ROOT / "workflows"), clock=clock)
     try:
+        if database_url.startswith("sqlite:///"):  # a missing file is not created by a read (only by an upgrade)
+            path = Path(database_url.removeprefix("sqlite:///"))
+            with pytest.raises(ConfigurationError, match=r"no database at .*: run `admission-flow db upgrade`"):
+                flow.outbox()
+            assert not path.exists()
+            path.touch()  # an empty file: a database without tables
         with pytest.raises(StoreError, match=r"no admission_flow tables; run `admission-flow db upgrade`"):
             flow.outbox()
         with pytest.raises(StoreError, match=r"run `admission-flow db upgrade`"):

@@ -311,7 +311,7 @@ def test_the_worker_command_delivers_due_mails_and_stops_cleanly_on_sigterm(
     try:
         probationer(flow, start)
         clock.set(now)
-        due = [r for r in flow.upcoming_reminders(timedelta(0)) if r.template is not None]
+        due = [r for r in flow.upcoming_reminders(timedelta(0), include_due=True) if r.template is not None]
         assert {(r.deadline, r.action) for r in due} >= {
             ("probation_end", "remind (45 days before)"),
             ("probation_end", "remind (30 days before)"),

@@ -117,8 +117,10 @@ def test_an_unknown_trigger_is_refused_as_unknown(minimal: CompiledWorkflow) -> 
     plan = planned(minimal, "applicant", "admitt")
     assert plan.route is None and not plan.allowed and plan.dest == "applicant"
     [reason] = plan.reasons
-    assert (reason.code, reason.guard, reason.values) == ("unknown_trigger", "workflow", {"trigger": "admitt"})
-    assert reason.message_en == "workflow minimal@1 has no trigger 'admitt'"
+    assert (reason.code, reason.guard) == ("unknown_trigger", "workflow")
+    assert reason.values == {"trigger": "admitt", "suggestions": ["admit"]}
+    assert reason.message_en == "workflow minimal@1 has no trigger 'admitt'; did you mean 'admit'?"
+    assert planned(minimal, "applicant", "zzz").reasons[0].message_en == "workflow minimal@1 has no trigger 'zzz'"
 
 
 def test_a_trigger_from_the_wrong_state_lists_the_triggers_available_there(minimal: CompiledWorkflow) -> None:

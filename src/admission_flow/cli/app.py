@@ -59,6 +59,7 @@ def root(
     ctx: typer.Context,
     database_url: Annotated[str | None, typer.Option(help="Overrides ADMISSION_FLOW_DATABASE_URL.")] = None,
     workflows_dir: Annotated[Path | None, typer.Option(help="Overrides ADMISSION_FLOW_WORKFLOWS_DIR.")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=render.version, is_eager=True)] = False,
 ) -> None:
     ctx.obj = {"database_url": database_url, "workflows_dir": workflows_dir}
 
@@ -169,10 +170,10 @@ def diff_command(
 @db_app.command("upgrade")
 @handled
 def db_upgrade(ctx: typer.Context) -> None:
-    """Create or upgrade the tables to the newest revision."""
+    """Create or upgrade the tables to the newest revision (the only command that creates a SQLite file)."""
     with open_flow(ctx) as flow:
-        revision = flow.upgrade_database()
-    render.out.print(f"[green]ok[/green] database at revision {revision}")
+        revision, where = flow.upgrade_database(), flow.database_shown()
+    render.out.print(f"[green]ok[/green] database {render.escape(where)} at revision {revision}")
 
 
 # ---------------------------------------------------------------- organisations
@@ -270,11 +271,14 @@ def candidate_add(
 def candidate_show(
     ctx: typer.Context, candidate_id: Annotated[str, typer.Argument(metavar="ID")], as_json: JsonOpt = False
 ) -> None:
-    """Show a candidate, their state, recorded dates, flags and documents."""
+    """Show a candidate, their state, recorded dates, flags, documents and open deadlines."""
     with open_flow(ctx) as flow:
         record = flow.candidate(candidate_id)
         label = flow.workflow(record.workflow).states[record.state].label.vi
-    render.emit_json(record.as_dict()) if as_json else render.candidate(record, label)
+        due = flow.deadlines(candidate_id=candidate_id)
+    if as_json:
+        return render.emit_json({**record.as_dict(), "deadlines": [d.as_dict() for d in due]})
+    render.candidate(record, label, due)
 
 
 @candidate_app.command("list")

@@ -1,7 +1,9 @@
 """``admission-flow demo``: a sample tree and a cohort with Vietnamese names at different stages.
 
 Some candidates run into the rules on purpose (too young on the vote date, 5 of 9 votes, an expired
-awareness certificate) so the output shows refusals with their reasons in both languages.
+awareness certificate) so the output shows refusals with their reasons in both languages. Two started before
+2025-07-01 and stay on the 2021 rules, so that ``migrate --from standard@2021 --to standard@2025`` has someone
+to move.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Person:
     until: str | None
     start: date = date(2023, 2, 6)
     extra: tuple[tuple[str, Any], ...] = ()
+    workflow: str | None = None  # the settings' default (standard, the newest version) unless named
 
 
 COHORT: tuple[Person, ...] = (
@@ -109,6 +112,30 @@ COHORT: tuple[Person, ...] = (
     Person("ngo-van-hai", "Ngô Văn Hải", "ks.anmy.ap2", date(1990, 12, 1), "sympathizer", date(2026, 3, 2)),
 )
 
+# Started under the 2021 rules (papers dated before 2025-07-01) and still running on them: enrolled last, so the
+# identifiers and event numbers of everyone above stay as the README shows them.
+ON_2021: tuple[Person, ...] = (
+    Person(
+        "trieu-van-nam",
+        "Triệu Văn Nam",
+        "ks.anmy.ap2",
+        date(1995, 10, 3),
+        "awaiting_branch_vote",
+        date(2024, 10, 7),
+        workflow="standard@2021",
+    ),
+    Person(
+        "vu-thi-hoa",
+        "Vũ Thị Hoa",
+        "ks.anmy.ap1",
+        date(1997, 3, 3),
+        "dossier_in_progress",
+        date(2025, 3, 3),
+        (("sex", "female"),),
+        workflow="standard@2021",
+    ),
+)
+
 
 def _new_flow(database: Path, workflows_dir: Path | None) -> AdmissionFlow:
     for suffix in ("", "-wal", "-shm"):
@@ -127,6 +154,7 @@ def _enrol(flow: AdmissionFlow, p: Person) -> None:
         education="upper_secondary",
         youth_union_member=p.birth.year >= 1991,
         on=p.start,
+        workflow=p.workflow,
         **dict(p.extra),
     )
 
@@ -199,13 +227,20 @@ def run_demo(database: Path, workflows_dir: Path | None = None) -> None:
             drive(flow, person.id, person.start, person.until)
         flow.fire("ngo-van-hai", "remove_from_list", on=date(2026, 6, 1), role="cell", actor="demo:cell")
         refused = _refusals(flow)
+        for person in ON_2021:
+            _enrol(flow, person)
+            drive(flow, person.id, person.start, person.until)
         _summary(flow, database, refused)
 
 
 def _summary(flow: AdmissionFlow, database: Path, refused: list[tuple[str, TransitionRefused]]) -> None:
     spec = flow.workflow(flow.settings.default_workflow)
     records = flow.candidates()
-    table = Table(title=f"Cohort on {spec.key} — {len(records)} candidates, {len(flow.orgs())} organisations")
+    older = [c for c in records if c.workflow != spec.key]
+    table = Table(
+        title=f"Cohort on {spec.key} ({len(older)} still on older rules) — {len(records)} candidates, "
+        f"{len(flow.orgs())} organisations"
+    )
     for column in ("candidate", "organisation", "state", "key dates"):
         table.add_column(column)
     for c in records:
@@ -215,10 +250,11 @@ def _summary(flow: AdmissionFlow, database: Path, refused: list[tuple[str, Trans
             if k
             in ("certificate_issued_on", "branch_resolution_on", "ceremony_on", "probation_end_on", "full_member_since")
         }
+        on = "" if c.workflow == spec.key else f"\n[dim]on {c.workflow}[/dim]"
         table.add_row(
             c.full_name,
             c.org_id,
-            f"{c.state}\n[dim]{spec.states[c.state].label.vi}[/dim]",
+            f"{c.state}\n[dim]{flow.workflow(c.workflow).states[c.state].label.vi}[/dim]{on}",
             "\n".join(f"{k} {v}" for k, v in dates.items()),
         )
     render.out.print(table)
@@ -239,3 +275,7 @@ def _summary(flow: AdmissionFlow, database: Path, refused: list[tuple[str, Trans
         "--role competent_committee --acting-org ks"
     )
     render.out.print(f"  admission-flow --database-url sqlite:///{database} history nguyen-thi-hong-nhung")
+    render.out.print(
+        f"  admission-flow --database-url sqlite:///{database} migrate --from standard@2021 --to standard@2025 "
+        f"--dry-run   # {', '.join(c.id for c in older)}"
+    )

@@ -7,11 +7,19 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape
 from rich.table import Table
 
-from admission_flow.domain.records import CandidateRecord, EventRecord, FireResult, Option, OrgRecord
+from admission_flow.domain.records import (
+    CandidateRecord,
+    DeadlineRecord,
+    EventRecord,
+    FireResult,
+    Option,
+    OrgRecord,
+)
 from admission_flow.errors import AdmissionFlowError, TransitionRefused, WorkflowDefinitionError
 
 out = Console(highlight=False, soft_wrap=True)
@@ -69,7 +77,16 @@ def candidates(records: Sequence[CandidateRecord]) -> None:
     out.print(table)
 
 
-def candidate(record: CandidateRecord, state_label: str) -> None:
+def version(value: bool) -> None:
+    """``--version``: print the package's version and stop."""
+    if value:
+        from admission_flow import __version__
+
+        out.print(f"admission-flow {__version__}")
+        raise typer.Exit()
+
+
+def candidate(record: CandidateRecord, state_label: str, deadlines: Sequence[DeadlineRecord] = ()) -> None:
     out.print(f"[bold]{record.full_name}[/bold] ({record.id}) — {record.org_id}")
     out.print(
         f"  workflow {record.workflow}  state [bold]{record.state}[/bold] ({state_label})  version {record.version}"
@@ -93,6 +110,11 @@ def candidate(record: CandidateRecord, state_label: str) -> None:
         out.print("  flags: " + ", ".join(record.flags))
     if record.documents:
         out.print("  documents: " + ", ".join(f"{k}×{len(v)}" for k, v in record.documents.items()))
+    if not deadlines:
+        out.print("  open deadlines: none")
+    for d in deadlines:
+        when = f"{-d.days_left} day(s) overdue" if d.overdue else f"in {d.days_left} day(s)"
+        out.print(f"  deadline {d.deadline} ({d.label['vi']}): due {d.due_on.isoformat()}, {when}")
 
 
 def fired(result: FireResult) -> None:

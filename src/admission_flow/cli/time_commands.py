@@ -151,11 +151,13 @@ def deadlines_list(
 def reminders_upcoming(
     ctx: typer.Context,
     within: Annotated[str, typer.Option(help="How far ahead, e.g. 90d, 2w.")] = "30d",
+    include_due: Annotated[bool, typer.Option(help="Also rows already due, waiting for the next sweep.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """What the sweep will send, to whom and when (and which roles have no address)."""
+    """What the sweep will send later, to whom and when (and which roles have no address); what is already late
+    is in `deadlines list --overdue` (or add --include-due)."""
     with open_flow(ctx) as flow:
-        records = flow.upcoming_reminders(parse_span(within))
+        records = flow.upcoming_reminders(parse_span(within), include_due=include_due)
     if as_json:
         render.emit_json([r.as_dict() for r in records])
         return

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 from typing import Any
 
 from transitions import Machine, MachineError
@@ -194,12 +195,19 @@ class CompiledWorkflow:
 
     def _unavailable(self, state: str, trigger: str) -> Reason:
         if trigger not in self.triggers:
+            # The closest triggers from this state first, then from the whole workflow.
+            near = get_close_matches(trigger, self.triggers_from(state), n=3, cutoff=0.6) or get_close_matches(
+                trigger, sorted(self.triggers), n=3, cutoff=0.6
+            )
+            hint_en = f"; did you mean {' or '.join(map(repr, near))}?" if near else ""
+            hint_vi = f"; có phải là {' hoặc '.join(map(repr, near))}?" if near else ""
             return reason(
                 "unknown_trigger",
                 "workflow",
-                en=f"workflow {self.key} has no trigger {trigger!r}",
-                vi=f"Quy trình {self.key} không có sự kiện {trigger!r}",
+                en=f"workflow {self.key} has no trigger {trigger!r}{hint_en}",
+                vi=f"Quy trình {self.key} không có sự kiện {trigger!r}{hint_vi}",
                 trigger=trigger,
+                suggestions=near,
             )
         label = self.spec.states[state].label
         return reason(

@@ -68,11 +68,12 @@ def _deadline(deps: Deps, workflow_id: str, version: str, state: str, deadline_i
     return next(d for d in wf.spec.deadlines_of(state) if d.id == deadline_id)
 
 
-def upcoming(deps: Deps, within: timedelta) -> list[ReminderRecord]:
-    """What the sweep will do up to ``now + within``: every reminder and due action, with its recipients."""
-    until = deps.clock.now() + within
+def upcoming(deps: Deps, within: timedelta, *, include_due: bool = False) -> list[ReminderRecord]:
+    """What the sweep will do after now and up to ``now + within``: every reminder and due action, with its
+    recipients. Rows already due (overdue, waiting for the next sweep) only with ``include_due``."""
+    now = deps.clock.now()
     with deps.db.transaction(readonly=True) as uow:
-        rows = uow.queries.pending_timers(until)
+        rows = [r for r in uow.queries.pending_timers(now + within) if include_due or r.fire_at > now]
         instances = uow.instances.load_by_ids(sorted({r.instance_id for r in rows})) if rows else {}
         ancestry = {i.org.id: uow.orgs.ancestry(i.org.id) for i in instances.values()}
     records = []

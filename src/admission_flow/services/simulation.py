@@ -129,7 +129,7 @@ class Simulation:
             route = self._route(candidates.get_candidate(self.deps, CANDIDATE).state, trigger)
             if route is not None:
                 return route
-            upcoming = listings.upcoming(self.deps, timedelta(days=3660))
+            upcoming = listings.upcoming(self.deps, timedelta(days=3660), include_due=True)
             automatic = [r.fire_at for r in upcoming if r.action.startswith("fire")]
             if not automatic:
                 return None
@@ -142,7 +142,7 @@ class Simulation:
     def _advance_to(self, target: datetime) -> None:
         """Jump from one due timer to the next until ``target``, sweeping at each."""
         while True:
-            pending = listings.upcoming(self.deps, target - self.clock.now())
+            pending = listings.upcoming(self.deps, target - self.clock.now(), include_due=True)
             due = [r.fire_at for r in pending if r.fire_at <= target]
             if not due:
                 break

@@ -21,7 +21,41 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def build_engine(url: str, **kwargs: Any) -> Engine:
+class MissingDatabase(ConfigurationError):
+    """A SQLite file that does not exist, opened by anything but an upgrade (which creates it)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"no database at {path}: run `admission-flow db upgrade` to create it")
+        self.path = path
+
+
+def shown_url(url: str) -> str:
+    """The URL to show a person: normalised, any password masked (``***``)."""
+    try:
+        return make_url(normalise_url(url)).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unparsable database_url)"
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite engine on disk (None for PostgreSQL, in-memory and ``file:`` URIs)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def create_sqlite_file(engine: Engine) -> None:
+    """Make the folder and an empty SQLite file of ``engine`` if missing (for an upgrade; nothing else creates)."""
+    path = sqlite_file(engine)
+    if path is not None and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+
+
+def build_engine(url: str, *, must_exist: bool = False, **kwargs: Any) -> Engine:
+    """An engine on ``url``. With ``must_exist``, connecting to a SQLite file that is not there raises
+    :class:`MissingDatabase` instead of creating it (and its folders); :func:`create_sqlite_file` makes it."""
     try:
         parsed = make_url(normalise_url(url))
     except ArgumentError as exc:
@@ -31,7 +65,7 @@ def build_engine(url: str, **kwargs: Any) -> Engine:
         if parsed.database in (None, "", ":memory:"):
             # One shared connection, or every checkout would see a different empty in-memory database.
             kwargs.setdefault("poolclass", StaticPool)
-        return _sqlite_engine(parsed.render_as_string(hide_password=False), parsed.database, **kwargs)
+        return _sqlite_engine(parsed.render_as_string(hide_password=False), parsed.database, must_exist, **kwargs)
     if backend == "postgresql":
         if parsed.get_driver_name() != "psycopg":
             raise ConfigurationError("PostgreSQL is supported through psycopg 3 (postgresql+psycopg://)")
@@ -45,13 +79,22 @@ def build_engine(url: str, **kwargs: Any) -> Engine:
     raise ConfigurationError(f"unsupported database {backend!r}: use sqlite:///PATH or postgresql://...")
 
 
-def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+def _sqlite_engine(url: str, database: str | None, must_exist: bool, **kwargs: Any) -> Engine:
+    on_disk = bool(database) and database != ":memory:" and not str(database).startswith("file:")
+    if on_disk and not must_exist:
+        Path(str(database)).parent.mkdir(parents=True, exist_ok=True)
     # Every unit of work ends in an explicit COMMIT or ROLLBACK (Store.transaction), so the pool's own rollback
     # when a connection comes back would only repeat it.
     kwargs.setdefault("pool_reset_on_return", None)
     engine = create_engine(url, **kwargs)
+
+    if on_disk and must_exist:
+
+        @event.listens_for(engine, "do_connect")
+        def _refuse_missing(*_args: Any) -> None:
+            # sqlite3 would create an empty file (and fail on a missing folder): a mistyped path is an error.
+            if not Path(str(database)).exists():
+                raise MissingDatabase(str(database))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from admission_flow.errors import StoreError
+from admission_flow.store.engine import create_sqlite_file
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -24,6 +25,8 @@ def _config() -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Upgrade to ``revision``; the one step that creates a missing SQLite file (and its folder)."""
+    create_sqlite_file(engine)
     _run(engine, command.upgrade, revision)
 
 
