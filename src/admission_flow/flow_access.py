@@ -86,9 +86,13 @@ class AccessDoors:
 
     def schema_revisions(self) -> tuple[str | None, str | None]:
         """The database's schema revision and the one this version of the package needs."""
+        return self.database_revision(), self.schema_head()
+
+    def schema_head(self) -> str | None:
+        """The schema revision this version of the package needs (read from its migrations, not the database)."""
         from admission_flow.store import migrate  # Alembic's scripts: read only when asked
 
-        return self.database_revision(), migrate.head_revision()
+        return migrate.head_revision()
 
     def figures(self) -> dict[str, Any]:
         """For health checks and metrics: the oldest due timer not yet swept, and the outbox backlog."""

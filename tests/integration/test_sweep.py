@@ -323,7 +323,7 @@ def test_each_stored_context_is_exactly_the_reference_context_even_for_names_jso
     timed: AdmissionFlow, clock: ManualClock
 ) -> None:
     """The sweep assembles the context JSON from cached parts; it must equal ``sweep_plans.context`` field by field."""
-    name = 'Nguyễn "Út" Văn\\An\tB'
+    name = 'Nguyễn "Út" Văn\\An/B'
     awaiting_decision(timed, clock, full_name=name, email="an@example.vn")
     awaiting_ceremony(timed, clock)
     paper_day(clock, CEREMONY)

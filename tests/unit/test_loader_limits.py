@@ -23,6 +23,10 @@ from admission_flow.settings import Settings
 from admission_flow.workflow import loader
 from admission_flow.workflow.loader import MAX_DEPTH, MAX_NODES, MAX_NUMBER_CHARS, parse_yaml
 
+# Not a speed check (speed is measured in bench/validate.py): the unbounded expansion these tests guard against
+# takes hours, so a generous bound only tells an answer from a hang, even on a loaded CI machine.
+HANG = 60.0
+
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = (ROOT / "tests" / "workflows" / "valid" / "minimal.yaml").read_text(encoding="utf-8")
 SHIPPED = Catalog.from_folder(ROOT / "workflows", default_registry())
@@ -100,7 +104,7 @@ def test_the_billion_laughs_answers_at_once_with_the_crossing_alias() -> None:
     assert len(BOMB.encode()) < 350
     started = time.perf_counter()
     found = problems_of(BOMB)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < HANG
     assert len(found) == 1 and found[0].startswith(f"f.yaml:{BOMB_AT}: this YAML alias makes the document larger")
     assert column_of(BOMB, "*e", 6) == int(BOMB_AT.split(":")[1])
 
@@ -244,7 +248,7 @@ def test_a_character_yaml_refuses_is_reported_where_it_is(text: str, where: str,
 def test_a_value_that_cannot_be_read_is_a_problem_at_the_value(text: str, expected: str) -> None:
     started = time.perf_counter()
     assert problems_of(text) == [f"f.yaml:{expected}"]
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < HANG
 
 
 def test_numbers_up_to_the_limit_and_quoted_long_numbers_are_read() -> None:
@@ -319,7 +323,7 @@ def test_a_bomb_in_the_workflows_folder_stops_the_load_at_once_with_its_place(tm
     started = time.perf_counter()
     with pytest.raises(WorkflowDefinitionError) as caught:
         Catalog.from_folder(tmp_path / "workflows", default_registry())
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < HANG
     assert [str(p).split(": ")[0] for p in caught.value.problems] == [
         f"{tmp_path / 'workflows' / 'bomb.yaml'}:{BOMB_AT}"
     ]
@@ -330,7 +334,7 @@ def test_the_facade_answers_a_bomb_and_deep_nesting_with_problems(tmp_path: Path
     try:
         started = time.perf_counter()
         summary, problems = flow.validate_workflow_text("bomb.yaml", BOMB)
-        assert time.perf_counter() - started < 1.0
+        assert time.perf_counter() - started < HANG
         assert summary is None and len(problems) == 1
         assert str(problems[0]).startswith(f"bomb.yaml:{BOMB_AT}: this YAML alias")
         summary, problems = flow.validate_workflow_text("deep.yaml", "[" * 5000 + "]" * 5000)
@@ -371,7 +375,7 @@ def test_the_cli_validate_reports_the_place_and_exits_5_without_a_traceback(
         check=False,
         env={"PATH": "/usr/bin:/bin", "COLUMNS": "200"},
     )
-    assert time.perf_counter() - started < 30
+    assert time.perf_counter() - started < HANG
     output = done.stdout + done.stderr
     assert done.returncode == 5, output
     assert f"bad.yaml:{where}: " in output

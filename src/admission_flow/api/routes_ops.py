@@ -23,10 +23,11 @@ async def healthz() -> Response:
 
 @router.get("/readyz", response_model=dict[str, Any], responses=documented(503))
 async def readyz(flow: Flow) -> Response:
+    head = flow.schema_head()
     try:
-        current, head = flow.schema_revisions()
-    except AdmissionFlowError as exc:
-        return problem("store_unavailable", f"database unreachable: {exc}", status=503)
+        current = flow.database_revision()
+    except AdmissionFlowError as exc:  # unreachable, or (SQLite) no database file yet
+        return problem("store_unavailable", f"database unreachable: {exc}", status=503, revision=None, needed=head)
     if current != head:
         detail = (
             f"database schema is at {current or 'nothing'}, this version needs {head}: run admission-flow db upgrade"
