@@ -112,6 +112,16 @@ class AdmissionFlow(CandidateDoors, AccessDoors, WebhookDoors, WorkflowDoors):
 
         return migrate.current_revision(self.store.engine)
 
+    def schema_head(self) -> str | None:
+        """The schema revision this version of the package needs (read from its migrations, not the database)."""
+        from admission_flow.store import migrate
+
+        return migrate.head_revision()
+
+    def schema_revisions(self) -> tuple[str | None, str | None]:
+        """The database's schema revision and the one this version of the package needs."""
+        return self.database_revision(), self.schema_head()
+
     def register_guard(
         self,
         name: str,

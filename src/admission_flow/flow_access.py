@@ -81,19 +81,6 @@ class AccessDoors:
     def forget_request(self, token_id: int, key: str) -> None:
         access.forget_request(self._deps, token_id, key)
 
-    def database_revision(self) -> str | None:  # pragma: no cover - AdmissionFlow defines it
-        raise NotImplementedError
-
-    def schema_revisions(self) -> tuple[str | None, str | None]:
-        """The database's schema revision and the one this version of the package needs."""
-        return self.database_revision(), self.schema_head()
-
-    def schema_head(self) -> str | None:
-        """The schema revision this version of the package needs (read from its migrations, not the database)."""
-        from admission_flow.store import migrate  # Alembic's scripts: read only when asked
-
-        return migrate.head_revision()
-
     def figures(self) -> dict[str, Any]:
         """For health checks and metrics: the oldest due timer not yet swept, and the outbox backlog."""
         with self._deps.db.transaction(readonly=True) as uow:

@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from admission_flow.domain.records import CandidateRecord
-from admission_flow.errors import InvalidInput, NotFound
+from admission_flow.errors import InvalidInput
 from admission_flow.services.candidates import candidate_record
 from admission_flow.services.deps import Deps
+from admission_flow.services.scope import require_org
 
 SORTS = ("id", "full_name", "updated_at")
 MAX_LIMIT = 500
@@ -78,10 +79,8 @@ def page_candidates(
         raise InvalidInput(f"limit: from 1 to {MAX_LIMIT}")
     after = None if cursor is None else _decode(cursor, field)
     with deps.db.transaction(readonly=True) as uow:
-        if org_id is not None and (
-            uow.orgs.get(org_id) is None or (within is not None and not uow.orgs.within([org_id], within))
-        ):
-            raise NotFound("org", org_id)
+        if org_id is not None:
+            require_org(uow, org_id, within)
         rows = uow.queries.candidate_page(
             within=within,
             org_id=org_id,

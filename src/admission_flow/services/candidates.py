@@ -11,6 +11,7 @@ from admission_flow.engine.enrolment import start
 from admission_flow.errors import AlreadyExists, DuplicateKey, NotFound
 from admission_flow.ports import UnitOfWork
 from admission_flow.services.deps import Deps
+from admission_flow.services.scope import require_org
 
 _PERSON = tuple(f for f in Person.__dataclass_fields__ if f != "attributes")
 
@@ -61,10 +62,7 @@ def enroll(
     )
     try:
         with deps.db.transaction() as uow:
-            if uow.orgs.get(candidate.org_id) is None or (
-                within is not None and not uow.orgs.within([candidate.org_id], within)
-            ):
-                raise NotFound("org", candidate.org_id)
+            require_org(uow, candidate.org_id, within)
             instance_id = uow.start(decided)
     except DuplicateKey:
         raise AlreadyExists("candidate", candidate.id) from None

@@ -16,10 +16,11 @@ from admission_flow.domain.values import OrgFacts
 from admission_flow.engine.context import ancestry_facts
 from admission_flow.engine.effects import Loaded, decide, plan_event, transfers
 from admission_flow.engine.machine import CompiledWorkflow
-from admission_flow.errors import ConcurrentUpdate, DuplicateKey, IdempotencyConflict, NotFound, TransitionRefused
+from admission_flow.errors import ConcurrentUpdate, DuplicateKey, IdempotencyConflict, TransitionRefused
 from admission_flow.ports import UnitOfWork
 from admission_flow.services.candidates import load
 from admission_flow.services.deps import Deps
+from admission_flow.services.scope import require_org
 from admission_flow.services.webhooks import enqueue_event
 
 
@@ -60,8 +61,7 @@ def _check_acting_org(uow: UnitOfWork, event: EventInput, within: str | None) ->
     acting = event.acting_org
     if acting is None or acting == within:
         return
-    if (uow.orgs.get(acting) is None) if within is None else not uow.orgs.within([acting], within):
-        raise NotFound("org", acting)
+    require_org(uow, acting, within)
 
 
 def load_for(uow: UnitOfWork, wf: CompiledWorkflow, inst: Instance, trigger: str, event: EventInput) -> Loaded:

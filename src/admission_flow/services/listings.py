@@ -12,6 +12,7 @@ from admission_flow.domain.stored import OutboxRow
 from admission_flow.errors import ConfigurationError, NotFound
 from admission_flow.services.delivery import EMAIL, render_message
 from admission_flow.services.deps import Deps
+from admission_flow.services.scope import require_org
 from admission_flow.workflow.spec import DeadlineSpec
 
 
@@ -28,10 +29,8 @@ def deadlines(
     only those past due with ``overdue``; only those not yet due and due within ``upcoming_days`` days with it."""
     now, today = deps.clock.now(), deps.today()
     with deps.db.transaction(readonly=True) as uow:
-        if org_id is not None and (
-            uow.orgs.get(org_id) is None or (within is not None and not uow.orgs.within([org_id], within))
-        ):
-            raise NotFound("org", org_id)
+        if org_id is not None:
+            require_org(uow, org_id, within)
         if candidate_id is not None and uow.instances.load(candidate_id, within) is None:
             raise NotFound("candidate", candidate_id)
         rows = uow.queries.open_deadlines(org_id, within=within, candidate_id=candidate_id)

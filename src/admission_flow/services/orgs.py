@@ -10,6 +10,7 @@ from admission_flow.errors import AlreadyExists, DuplicateKey, NotFound
 from admission_flow.guards.authority import AuthorityParams, competent_org
 from admission_flow.services.candidates import load
 from admission_flow.services.deps import Deps
+from admission_flow.services.scope import require_org
 
 
 def add_org(deps: Deps, org: NewOrg) -> OrgRecord:
@@ -29,11 +30,9 @@ def add_org(deps: Deps, org: NewOrg) -> OrgRecord:
 def get_org(deps: Deps, org_id: str, within: str | None = None) -> OrgRecord:
     """One organisation; ``NotFound`` also for one outside ``within``'s subtree."""
     with deps.db.transaction(readonly=True) as uow:
+        require_org(uow, org_id, within)
         found = uow.orgs.get(org_id)
-        if found is not None and within is not None and not uow.orgs.within([org_id], within):
-            found = None
-    if found is None:
-        raise NotFound("org", org_id)
+    assert found is not None
     return found
 
 
@@ -45,8 +44,8 @@ def list_orgs(deps: Deps, within: str | None = None) -> list[OrgRecord]:
 
 def subtree(deps: Deps, org_id: str, within: str | None = None) -> list[OrgRecord]:
     """``org_id`` and every organisation below it (``org_id`` must be in ``within``'s subtree)."""
-    get_org(deps, org_id, within)
     with deps.db.transaction(readonly=True) as uow:
+        require_org(uow, org_id, within)
         return uow.orgs.listing(org_id)
 
 

@@ -30,6 +30,7 @@ from admission_flow.errors import InvalidInput, NotFound
 from admission_flow.ports import UnitOfWork
 from admission_flow.services.deps import Deps
 from admission_flow.services.retries import keep_lease, lease_from, record_failure
+from admission_flow.services.scope import require_org
 
 WEBHOOK = "webhook"  # the outbox channel
 TEMPLATE = "event"  # the outbox template of an event's call (there is only one kind of call today)
@@ -59,8 +60,7 @@ def add_webhook(
     types = _checked_event_types(deps, event_types)
     secret = secrets.token_urlsafe(32)
     with deps.db.transaction() as uow:
-        if not _in_scope(uow, org_id, within):
-            raise NotFound("org", org_id)
+        require_org(uow, org_id, within)
         values = {
             "org_id": org_id,
             "url": url,
@@ -131,12 +131,6 @@ def _checked_event_types(deps: Deps, event_types: Sequence[str]) -> list[str]:
     if unknown:
         raise InvalidInput(f"no workflow has the trigger(s): {', '.join(unknown)}")
     return wanted
-
-
-def _in_scope(uow: UnitOfWork, org_id: str, within: str | None) -> bool:
-    """Whether the organisation exists and, if ``within`` is given, lies in its subtree."""
-    chain = uow.orgs.ancestry(org_id)
-    return bool(chain) and (within is None or any(o.id == within for o in chain))
 
 
 # ---------------------------------------------------------------- queueing (inside the event's transaction)
