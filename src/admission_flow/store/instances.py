@@ -70,6 +70,13 @@ _UPDATE_INSTANCE = (
     )
 )
 _CANDIDATE_INSERT_COLUMNS = [c.name for c in candidates.c]
+# Columns a caller may leave out (the identifiers are optional; not a leader or manager unless said).
+_CANDIDATE_DEFAULTS: dict[str, Any] = {
+    "personal_id": None,
+    "party_card_no": None,
+    "old_card_no": None,
+    "manager": False,
+}
 _INSTANCE_INSERT_COLUMNS = [c.name for c in instances.c if c.name != "id"]
 
 
@@ -148,7 +155,7 @@ class SqlInstances:
         return int(self._tx.connection.execute(stmt).scalar_one()) + 1
 
     def insert_candidate(self, values: Mapping[str, Any]) -> None:
-        self._sql.insert_candidate.execute(self._tx.cursor(), values)
+        self._sql.insert_candidate.execute(self._tx.cursor(), {**_CANDIDATE_DEFAULTS, **values})
 
     def insert(self, values: Mapping[str, Any]) -> int:
         found = self._sql.insert.first(self._tx.cursor(), values)

@@ -14,10 +14,11 @@ from sqlalchemy import Dialect, Integer, Select, bindparam, insert, literal, sel
 
 from admission_flow.domain.records import OrgRecord
 from admission_flow.store.prepared import Prepared
-from admission_flow.store.schema import Org, table
+from admission_flow.store.schema import Org, OrgPeriod, table
 from admission_flow.store.transaction import Tx
 
 orgs = table(Org)
+periods = table(OrgPeriod)
 MAX_DEPTH = 64
 
 
@@ -80,7 +81,12 @@ class SqlOrgs:
         return [_record(tuple(r)) for r in self._tx.connection.execute(select(*columns).order_by(orgs.c.id))]
 
     def insert(self, values: Mapping[str, Any]) -> None:
-        self._tx.connection.execute(insert(orgs).values(**values))
+        connection = self._tx.connection
+        connection.execute(insert(orgs).values(**values))
+        period = {key: values.get(key) for key in ("parent_id", "name", "kind")}
+        connection.execute(
+            insert(periods).values(org_id=values["id"], attributes=values.get("attributes") or {}, **period)
+        )
 
     def ancestry(self, org_id: str) -> list[OrgRecord]:
         return [_record(r) for r in self._sql.ancestry.all(self._tx.cursor(), {"oid": org_id})]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from admission_flow.store.types import BigId, Json, UTCDateTime
@@ -59,6 +59,12 @@ class Candidate(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     attributes: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # One person, one row: the 12-digit personal identification number (căn cước), the party card number and an
+    # old card number are each unique when given (NULLs do not collide).
+    personal_id: Mapped[str | None] = mapped_column(String(12), unique=True)
+    party_card_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    old_card_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    manager: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # leader or manager
 
 
 class Instance(Base):
@@ -92,7 +98,8 @@ class Event(Base):
     """The audit trail: append-only, one row per applied event."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("instance_id", "seq"),)
+    # (trigger, occurred_on): reports count admissions, ceremonies, recognitions and strike-offs in a period.
+    __table_args__ = (UniqueConstraint("instance_id", "seq"), Index(None, "trigger", "occurred_on"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"))
@@ -236,6 +243,91 @@ class Webhook(Base):
     secret: Mapped[str] = mapped_column(String(200))  # kept in clear: the HMAC needs it
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OrgPeriod(Base):
+    """What an organisation was (parent, name, kind, attributes such as its authority) from ``valid_from`` until
+    the day before ``valid_until``. ``valid_from`` None: since always; ``valid_until`` None: still so. The periods
+    of one organisation do not overlap; the open one matches the ``orgs`` row (the tree as it is now)."""
+
+    __tablename__ = "org_periods"
+    __table_args__ = (Index(None, "org_id", "valid_from"), Index(None, "parent_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    parent_id: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    attributes: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class OrgChange(Base):
+    """The audit trail of the tree: an organisation created, renamed, moved under another parent, merged into
+    another, given or relieved of a power, dissolved; with the date it takes effect and who recorded it."""
+
+    __tablename__ = "org_changes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
+    change: Mapped[str] = mapped_column(String(16))  # create | rename | move | merge | authority | dissolve | update
+    effective_on: Mapped[date] = mapped_column(Date)
+    before: Mapped[dict[str, Any]] = mapped_column(Json)
+    after: Mapped[dict[str, Any]] = mapped_column(Json)
+    actor: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Target(Base):
+    """An admissions target of an organisation: a congress term's (``term``) or a year's quota (``annual``), with
+    the size of the sourcing plan meant to reach it (the 2–3× rule is checked against it)."""
+
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("org_id", "kind", "starts_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # term | annual
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)  # inclusive
+    admissions: Mapped[int] = mapped_column(Integer)
+    sourcing_plan: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TrainingClass(Base):
+    """A party-awareness class (``awareness``) or a new-member class (``new_member``) an organisation held, with
+    its number of attendees (who need not all be candidates in the engine)."""
+
+    __tablename__ = "classes"
+    __table_args__ = (UniqueConstraint("org_id", "kind", "reference"), Index(None, "starts_on"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # awareness | new_member
+    reference: Mapped[str] = mapped_column(String(64))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    attendees: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ImportBatch(Base):
+    """A file imported in full (all or nothing): the same file again (same SHA-256, same kind) changes nothing."""
+
+    __tablename__ = "imports"
+    __table_args__ = (UniqueConstraint("kind", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))  # candidates | orgs | members (reconciliation) …
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(500))
+    rows: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 def table(model: type[Base]) -> Table:
