@@ -194,3 +194,26 @@ def test_an_event_in_a_state_without_deadlines_runs_no_timer_statement(
         ["INSERT", "INTO", "documents"],
     ]
     assert not [s for s in statements if "timers" in s]
+
+
+def test_the_subtree_as_it_stood_on_a_date_follows_the_periods(tree: AdmissionFlow) -> None:
+    """A cell moved from one committee to another on 2025-07-01 counts under the first until 2025-06-30."""
+    from sqlalchemy import insert, update
+
+    from admission_flow.store.orgs import periods, subtree_ids_as_of
+
+    moved = date(2025, 7, 1)
+    with tree.store.transaction() as uow:
+        c = uow.connection
+        c.execute(update(periods).where(periods.c.org_id == "ks.anmy.ap1").values(valid_until=moved))
+        values = {"org_id": "ks.anmy.ap1", "name": "ap1", "kind": "cell", "attributes": {}}
+        c.execute(insert(periods).values(**values, parent_id="ks.thpt", valid_from=moved))
+
+        def under(root: str, on: date) -> set[str]:
+            return set(c.execute(subtree_ids_as_of(root, on)).scalars())
+
+        assert under("ks.anmy", date(2025, 6, 30)) == {"ks.anmy", "ks.anmy.ap1", "ks.anmy.ap2"}
+        assert under("ks.anmy", moved) == {"ks.anmy", "ks.anmy.ap2"}
+        assert "ks.anmy.ap1" not in under("ks.thpt", date(2025, 6, 30))
+        assert "ks.anmy.ap1" in under("ks.thpt", moved)
+        assert len(under("st", moved)) == len(TREE)

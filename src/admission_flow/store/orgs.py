@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Dialect, Integer, Select, bindparam, insert, literal, select
+from sqlalchemy import Dialect, Integer, Select, and_, bindparam, insert, literal, or_, select
 
 from admission_flow.domain.records import OrgRecord
 from admission_flow.store.prepared import Prepared
@@ -31,6 +31,27 @@ def subtree_ids(root: Any, name: str = "subtree") -> Select[Any]:
         select(child.c.id, (tree.c.depth + 1).label("depth"))
         .join(tree, child.c.parent_id == tree.c.id)
         .where(tree.c.depth < MAX_DEPTH)
+    )
+    return select(tree.c.id)
+
+
+def valid_on(on: Any, table_: Any = periods) -> Any:
+    """The condition "this period of ``org_periods`` held on the date ``on``" (a date or a bind parameter)."""
+    return and_(
+        or_(table_.c.valid_from.is_(None), table_.c.valid_from <= on),
+        or_(table_.c.valid_until.is_(None), table_.c.valid_until > on),
+    )
+
+
+def subtree_ids_as_of(root: Any, on: Any, name: str = "subtree_then") -> Select[Any]:
+    """As :func:`subtree_ids`, over the tree as it stood on the date ``on`` (from ``org_periods``): an
+    organisation since merged away is still there, one moved under ``root`` later is not."""
+    tree = select(orgs.c.id, literal(0, Integer).label("depth")).where(orgs.c.id == root).cte(name, recursive=True)
+    child = periods.alias(f"{name}_child")
+    tree = tree.union_all(
+        select(child.c.org_id, (tree.c.depth + 1).label("depth"))
+        .join(tree, child.c.parent_id == tree.c.id)
+        .where(valid_on(on, child), tree.c.depth < MAX_DEPTH)
     )
     return select(tree.c.id)
 
