@@ -171,6 +171,8 @@ BREAKDOWN: Breakdown = (
     ("        WorkingCalendar._step (working days, outermost)", "admission_flow/calendar.py", "_step|day_off_reason"),
     ("    SqlTimers.of_stay (only when the outcome asks)", "admission_flow/store/timers.py", "of_stay"),
     ("    SqlUnitOfWork.write (all below)", "admission_flow/store/unit_of_work.py", "write"),
+    ("    webhooks.enqueue_event (subscriptions wanting it)", "admission_flow/services/webhooks.py", "enqueue_event"),
+    ("    _check_acting_org", "admission_flow/services/events.py", "_check_acting_org"),
     ("      SqlInstances.update (version-checked UPDATE)", "admission_flow/store/instances.py", "update"),
     ("      SqlEvents.insert (the audit row)", "admission_flow/store/events.py", "insert"),
     ("      SqlEvents.insert_documents (none if no paper)", "admission_flow/store/events.py", "insert_documents"),

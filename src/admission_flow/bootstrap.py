@@ -26,6 +26,7 @@ from admission_flow.notify.render import Renderer
 from admission_flow.notify.smtp import SmtpNotifier
 from admission_flow.services.deps import Deps, Policy
 from admission_flow.settings import Settings
+from admission_flow.workflow.limits import DEFAULT_LIMITS, LoaderLimits
 
 if TYPE_CHECKING:
     from admission_flow.store.unit_of_work import Store
@@ -33,8 +34,20 @@ if TYPE_CHECKING:
 log = logging.getLogger("admission_flow")
 
 
+def loader_limits(settings: Settings) -> LoaderLimits:
+    return LoaderLimits(
+        max_depth=settings.workflow_max_depth,
+        max_nodes=settings.workflow_max_nodes,
+        max_number_chars=settings.workflow_max_number_chars,
+        max_file_bytes=settings.workflow_max_file_bytes,
+    )
+
+
 def policy_of(settings: Settings) -> Policy:
     return Policy(
+        loader_limits=loader_limits(settings),
+        upload_max_bytes=settings.upload_max_bytes,
+        upload_max_entries={"states": settings.upload_max_states, "transitions": settings.upload_max_transitions},
         zone=ZoneInfo(settings.timezone),
         reminder_time=settings.reminder_time,
         sweep_batch=settings.sweep_batch,
@@ -56,7 +69,7 @@ def validate_workflows(paths: list[Path], settings: Settings) -> tuple[list[dict
     problems: list[Problem] = []
     for path in paths:
         try:
-            catalog = load_catalog(Path(path), default_registry(), renderer)
+            catalog = load_catalog(Path(path), default_registry(), renderer, limits=loader_limits(settings))
         except WorkflowDefinitionError as exc:
             problems.extend(exc.problems)
             continue
@@ -64,10 +77,25 @@ def validate_workflows(paths: list[Path], settings: Settings) -> tuple[list[dict
     return keys, problems
 
 
-def load_catalog(path: Path, guards: GuardRegistry, renderer: Renderer) -> Catalog:
+def load_catalog(
+    path: Path,
+    guards: GuardRegistry,
+    renderer: Renderer,
+    *,
+    skip_broken: bool = False,
+    limits: LoaderLimits = DEFAULT_LIMITS,
+) -> Catalog:
     """Every workflow under ``path`` (a folder or one file), validated together against the guards and the
-    templates that exist."""
-    return Catalog.from_path(path, guards, renderer.names())
+    templates that exist. With ``skip_broken``, files with problems are left out with a warning naming each."""
+    catalog = Catalog.from_path(path, guards, renderer.names(), skip_broken=skip_broken, limits=limits)
+    for file, problems in catalog.skipped.items():
+        log.warning(
+            "workflow file %s left out: %d problem(s), the first %s (run `admission-flow validate`)",
+            file,
+            len(problems),
+            problems[0],
+        )
+    return catalog
 
 
 @dataclass
@@ -85,7 +113,13 @@ class Wiring:
 
     def catalog(self) -> Catalog:
         if self._catalog is None:
-            self._catalog = load_catalog(Path(self.settings.workflows_dir), self.guards, self.renderer)
+            self._catalog = load_catalog(
+                Path(self.settings.workflows_dir),
+                self.guards,
+                self.renderer,
+                skip_broken=self.settings.skip_broken_workflows,
+                limits=loader_limits(self.settings),
+            )
         return self._catalog
 
     def forget_catalog(self) -> None:

@@ -85,6 +85,19 @@ class NotFound(OperationError):
         super().__init__(f"{kind} {key!r} not found")
 
 
+class WorkflowNotLoaded(NotFound):
+    """A workflow that is not in the catalog while some workflow files were left out for their problems: it may
+    be defined in one of them."""
+
+    def __init__(self, key: object, skipped_files: list[str]) -> None:
+        super().__init__("workflow", key)
+        self.skipped_files = skipped_files
+        self.args = (
+            f"workflow {key!r} not found; these workflow files were left out because they have problems "
+            f"(run `admission-flow validate` to see them): {', '.join(skipped_files)}",
+        )
+
+
 class AlreadyExists(OperationError):
     exit_code = 4
     http_status = 409

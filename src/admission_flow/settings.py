@@ -23,6 +23,20 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default="sqlite:///var/admission_flow.db", description="sqlite:///PATH or postgresql://")
     workflows_dir: Path = Field(default=Path("workflows"), description="folder of workflow YAML files")
+    skip_broken_workflows: bool = Field(
+        default=True,
+        description="leave out a workflow file with problems (warning) instead of stopping every command; "
+        "`validate` is always strict",
+    )
+    workflow_max_file_bytes: int = Field(default=4 * 1024 * 1024, ge=1, description="largest workflow file read")
+    workflow_max_depth: int = Field(default=100, ge=8, description="levels of lists and mappings in a workflow file")
+    workflow_max_nodes: int = Field(
+        default=100_000, ge=1000, description="keys and values of a workflow file once YAML aliases are expanded"
+    )
+    workflow_max_number_chars: int = Field(default=100, ge=3, description="characters of one number in a workflow")
+    upload_max_bytes: int = Field(default=1024 * 1024, ge=1, description="largest workflow upload checked (API)")
+    upload_max_states: int = Field(default=200, ge=1, description="states of an uploaded workflow, after extends")
+    upload_max_transitions: int = Field(default=1000, ge=1, description="transitions of an uploaded workflow")
     default_workflow: str = Field(default="standard", description="workflow new candidates start on (ID or ID@VERSION)")
     timezone: str = Field(default="Asia/Ho_Chi_Minh", description="zone in which paper dates are read")
     calendar_file: Path = Field(default=Path("config/calendar-vn.toml"), description="extra days off / make-up days")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from apitools import Api, served
@@ -38,10 +39,10 @@ def _compile_the_workflows_once(monkeypatch: pytest.MonkeyPatch) -> None:
     immutable once built, so sharing it changes nothing a test can see."""
     load = bootstrap.load_catalog
 
-    def load_once(path: Path, guards: GuardRegistry, renderer: Renderer) -> Catalog:
+    def load_once(path: Path, guards: GuardRegistry, renderer: Renderer, **options: Any) -> Catalog:
         key = Path(path).resolve()
         if key not in _COMPILED:
-            _COMPILED[key] = load(path, guards, renderer)
+            _COMPILED[key] = load(path, guards, renderer, **options)
         return _COMPILED[key]
 
     monkeypatch.setattr(bootstrap, "load_catalog", load_once)

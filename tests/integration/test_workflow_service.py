@@ -165,7 +165,7 @@ def test_a_yaml_syntax_error_is_a_located_problem(flow: AdmissionFlow) -> None:
 def test_a_file_over_one_mib_is_refused_before_it_is_parsed(flow: AdmissionFlow) -> None:
     big = MINIMAL + "x-padding: |\n" + ("  " + "x" * 98 + "\n") * (2 * MIB // 100)
     assert len(big.encode("utf-8")) > 2 * MIB - 1000
-    refused = ["upload.yaml:1:1: the file is larger than 1048576 bytes (1 MiB), the most accepted"]
+    refused = ["upload.yaml:1:1: the file is larger than 1,048,576 bytes, the most accepted (upload_max_bytes)"]
     assert problems_of(flow, big) == refused
     assert problems_of(flow, big.encode("utf-8")) == refused
     # Bytes count, not characters: 600,000 two-byte letters are over the limit.
@@ -177,7 +177,7 @@ def test_an_alias_bomb_over_the_size_limit_is_refused_without_expanding_it(flow:
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
     bomb = "\n".join(lines) + "\n" + "# " + "padding " * (MIB // 8) + "\n"
     assert problems_of(flow, bomb) == [
-        "upload.yaml:1:1: the file is larger than 1048576 bytes (1 MiB), the most accepted"
+        "upload.yaml:1:1: the file is larger than 1,048,576 bytes, the most accepted (upload_max_bytes)"
     ]
 
 
@@ -237,3 +237,27 @@ def test_a_number_too_long_to_convert_is_a_problem(flow: AdmissionFlow) -> None:
 def test_the_display_name_must_be_short_printable_text(flow: AdmissionFlow, name: str) -> None:
     with pytest.raises(InvalidInput):
         flow.validate_workflow_text(name, MINIMAL)
+
+
+def test_the_upload_and_loader_bounds_come_from_the_settings(database_url: str, tmp_path: Path) -> None:
+    """``upload_max_*`` and ``workflow_max_*``: a deployment chooses them; the message names the setting."""
+    from admission_flow.settings import Settings
+
+    tight = Settings(
+        database_url=database_url,
+        workflows_dir=ROOT / "workflows",
+        upload_max_bytes=500,
+        upload_max_states=3,
+        workflow_max_number_chars=4,
+    )
+    flow = AdmissionFlow(tight)
+    try:
+        assert problems_of(flow, MINIMAL + "x-padding: " + "x" * 500 + "\n") == [
+            "upload.yaml:1:1: the file is larger than 500 bytes, the most accepted (upload_max_bytes)"
+        ]
+        states = "".join(f"  s{i}: {{label: {{vi: a, en: b}}}}\n" for i in range(4))
+        text = f'id: big\nversion: "1"\ntitle: {{vi: a, en: b}}\ninitial: s0\nstates:\n{states}transitions: []\n'
+        assert problems_of(flow, text) == ["upload.yaml:6:3: states: 4 entries; at most 3 are accepted here"]
+        assert "at most 4 are read" in problems_of(flow, MINIMAL + "x-n: 12345\n")[0]
+    finally:
+        flow.close()

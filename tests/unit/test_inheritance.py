@@ -544,3 +544,30 @@ def test_a_valid_migration_section_loads(tmp_path: Path) -> None:
     )
 
     assert [(m.from_, m.states) for m in spec.migrations] == [("base@1", {"awaiting_consent": "member"})]
+
+
+def test_skip_broken_leaves_out_a_broken_file_and_what_extends_it_and_keeps_the_rest(tmp_path: Path) -> None:
+    broken_base = BASE.replace("initial: applicant", "initial: nowhere")  # an initial state that does not exist
+    write(
+        tmp_path,
+        a_base=broken_base,
+        b_variant=VARIANT_HEAD,
+        c_other=BASE.replace("id: base", "id: other"),
+    )
+    with pytest.raises(WorkflowDefinitionError):
+        Catalog.from_folder(tmp_path, default_registry())  # strict: the whole folder fails
+    catalog = Catalog.from_path(tmp_path, default_registry(), skip_broken=True)
+    assert [wf.key for wf in catalog] == ["other@1"]
+    assert sorted(Path(f).name for f in catalog.skipped) == ["a_base.yaml", "b_variant.yaml"]
+    with pytest.raises(WorkflowDefinitionError):  # nothing valid left: every problem is raised
+        Catalog.from_path(tmp_path / "a_base.yaml", default_registry(), skip_broken=True)
+
+
+def test_a_workflow_missing_while_files_were_skipped_names_them(tmp_path: Path) -> None:
+    from admission_flow.errors import NotFound, WorkflowNotLoaded
+
+    write(tmp_path, a_base=BASE, z_broken="id: x\nversion: '1'\nstates: [\n")
+    catalog = Catalog.from_path(tmp_path, default_registry(), skip_broken=True)
+    with pytest.raises(WorkflowNotLoaded, match=r"z_broken\.yaml") as raised:
+        catalog.resolve("x@1")
+    assert isinstance(raised.value, NotFound)

@@ -292,16 +292,17 @@ def test_the_builder_and_the_bounded_composer_agree_on_where_a_document_crosses_
     """On libyaml's composer the builder checks the bounds and the bounded composer, counting the same way,
     says where they are crossed; on the pure-Python parser the composer alone refuses. Small bounds make random
     documents cross them often: both answer the same, and always at a place."""
-    monkeypatch.setattr(loader, "MAX_NODES", nodes)
-    monkeypatch.setattr(loader, "MAX_DEPTH", depth)
+    from admission_flow.workflow.limits import LoaderLimits
+
+    small = LoaderLimits(max_nodes=nodes, max_depth=depth)
     rng = random.Random(13)
     seen: set[str] = set()
     for _ in range(1000):
         text = "root: " + random_document(rng, [])
         with monkeypatch.context() as pure:
             pure.setattr(loader, "_LIBYAML", False)
-            expected = parse_yaml(text, "f.yaml")
-        assert parse_yaml(text, "f.yaml") == expected, text
+            expected = parse_yaml(text, "f.yaml", small)
+        assert parse_yaml(text, "f.yaml", small) == expected, text
         seen.update(p.message for p in expected[1])
     kinds = (
         "a YAML alias refers back",
@@ -380,3 +381,30 @@ def test_the_cli_validate_reports_the_place_and_exits_5_without_a_traceback(
     assert done.returncode == 5, output
     assert f"bad.yaml:{where}: " in output
     assert "Traceback" not in output
+
+
+def test_the_bounds_are_a_value_the_settings_choose() -> None:
+    """Depth, size, number length and file size at their boundaries with smaller limits than the defaults."""
+    from admission_flow.workflow.limits import LoaderLimits
+
+    tight = LoaderLimits(max_depth=10, max_nodes=50, max_number_chars=5, max_file_bytes=64)
+    assert parse_yaml("a: " + "[" * 9 + "]" * 9, "f.yaml", tight)[0] is not None  # 10 levels with the mapping
+    doc, found = parse_yaml("a: " + "[" * 10 + "]" * 10, "f.yaml", tight)
+    assert doc is None and "more than 10 levels" in str(found[0])
+    assert parse_yaml("[" + ",".join("x" * 49) + "]", "f.yaml", tight)[0] is not None
+    assert "more than 50 keys and values" in str(parse_yaml("[" + ",".join("x" * 50) + "]", "f.yaml", tight)[1][0])
+    assert parse_yaml("a: 12345", "f.yaml", tight)[0] is not None
+    assert "at most 5 are read" in str(parse_yaml("a: 123456", "f.yaml", tight)[1][0])
+
+
+def test_a_workflow_file_over_the_size_bound_is_refused_unread(tmp_path: Path) -> None:
+    from admission_flow.workflow.limits import LoaderLimits
+    from admission_flow.workflow.loader import read_yaml_file
+
+    file = tmp_path / "big.yaml"
+    file.write_text("a: 1\n" * 13, encoding="utf-8")  # 65 bytes
+    assert read_yaml_file(file, limits=LoaderLimits(max_file_bytes=65))[0] is not None
+    doc, found = read_yaml_file(file, limits=LoaderLimits(max_file_bytes=64))
+    assert doc is None and [str(p) for p in found] == [
+        f"{file}:1:1: the file has 65 bytes; at most 64 are read (workflow_max_file_bytes)"
+    ]

@@ -9,11 +9,12 @@ from datetime import date
 from pathlib import Path
 
 from admission_flow.engine.machine import CompiledWorkflow
-from admission_flow.errors import NotFound, Problem, WorkflowDefinitionError
+from admission_flow.errors import NotFound, Problem, WorkflowDefinitionError, WorkflowNotLoaded
 from admission_flow.guards import default_registry
 from admission_flow.guards.base import GuardRegistry
 from admission_flow.workflow.checks import validate_document
 from admission_flow.workflow.inheritance import resolve_extends
+from admission_flow.workflow.limits import DEFAULT_LIMITS, LoaderLimits
 from admission_flow.workflow.loader import LocatedDocument, iter_workflow_files, parse_yaml, read_yaml_file
 from admission_flow.workflow.spec import WorkflowSpec, parse_workflow_ref
 
@@ -39,6 +40,34 @@ def _version_key(version: str) -> tuple[bool, tuple[tuple[int, int | str], ...]]
 Key = tuple[str, str]  # (id, version)
 
 
+def _build(
+    files: list[Path], registry: GuardRegistry, templates: frozenset[str] | None, limits: LoaderLimits
+) -> tuple[list[WorkflowSpec], dict[str, LocatedDocument], list[Problem]]:
+    """Read, merge (``extends``) and validate ``files`` together: the valid specs, their located documents and
+    every problem."""
+    problems: list[Problem] = []
+    docs: dict[Key, LocatedDocument] = {}
+    plain: list[LocatedDocument] = []
+    for file in files:
+        doc, found = read_yaml_file(file, limits=limits)
+        problems.extend(found)
+        if doc is None:
+            continue
+        key = _declared_key(doc)
+        if key is None:
+            plain.append(doc)  # let validation say what is wrong with id/version
+        elif key in docs:
+            first = docs[key].file
+            problems.append(doc.problem(("id",), f"{key[0]}@{key[1]} is also defined in {first}"))
+        else:
+            docs[key] = doc
+    merged, found = resolve_extends(docs, _ref_key)
+    problems.extend(found)
+    specs, located, found = _validate([*merged.values(), *plain], registry, templates, {})
+    problems.extend(found)
+    return specs, located, problems
+
+
 class Catalog:
     def __init__(
         self,
@@ -56,6 +85,8 @@ class Catalog:
         # more document can be checked the same way and extend them: see check_text.
         self._registry, self._templates = registry, templates
         self._sources: dict[Key, LocatedDocument] = dict(sources or {})
+        # Files left out because they have problems (``from_path(skip_broken=True)``), with their problems.
+        self.skipped: dict[str, list[Problem]] = {}
 
     @classmethod
     def from_folder(cls, folder: Path, registry: GuardRegistry, templates: frozenset[str] | None = None) -> Catalog:
@@ -63,8 +94,20 @@ class Catalog:
         return cls.from_path(folder, registry, templates)
 
     @classmethod
-    def from_path(cls, path: Path, registry: GuardRegistry, templates: frozenset[str] | None = None) -> Catalog:
-        """One workflow file, or every workflow file of a folder."""
+    def from_path(
+        cls,
+        path: Path,
+        registry: GuardRegistry,
+        templates: frozenset[str] | None = None,
+        *,
+        skip_broken: bool = False,
+        limits: LoaderLimits = DEFAULT_LIMITS,
+    ) -> Catalog:
+        """One workflow file, or every workflow file of a folder, validated together (all problems at once).
+
+        With ``skip_broken``, a file with problems (and any version extending one of its versions) is left out
+        and listed in :attr:`skipped` instead of failing the whole folder, so commands that do not need it carry
+        on; ``validate`` stays strict. If nothing valid is left, every problem is raised as usual."""
         if path.is_file():
             files = [path]
         elif path.is_dir():
@@ -73,37 +116,34 @@ class Catalog:
             raise WorkflowDefinitionError([Problem(str(path), 1, 1, "", "no such file or folder")])
         if not files:
             raise WorkflowDefinitionError([Problem(str(path), 1, 1, "", "no workflow files (*.yaml, *.yml) here")])
-        problems: list[Problem] = []
-        docs: dict[Key, LocatedDocument] = {}
-        plain: list[LocatedDocument] = []
-        for file in files:
-            doc, found = read_yaml_file(file)
-            problems.extend(found)
-            if doc is None:
-                continue
-            key = _declared_key(doc)
-            if key is None:
-                plain.append(doc)  # let validation say what is wrong with id/version
-            elif key in docs:
-                first = docs[key].file
-                problems.append(doc.problem(("id",), f"{key[0]}@{key[1]} is also defined in {first}"))
-            else:
-                docs[key] = doc
-        merged, found = resolve_extends(docs, _ref_key)
-        problems.extend(found)
-        specs, located, found = _validate([*merged.values(), *plain], registry, templates, {})
-        problems.extend(found)
-        if problems:
-            raise WorkflowDefinitionError(problems)
-        return cls(
+        specs, located, problems = _build(files, registry, templates, limits)
+        skipped: dict[str, list[Problem]] = {}
+        while problems and skip_broken:
+            for problem in problems:
+                skipped.setdefault(problem.file, []).append(problem)
+            left = [f for f in files if str(f) not in skipped]
+            if len(left) == len(files) or not left:  # nothing to blame a file for, or nothing valid is left
+                break
+            files = left
+            specs, located, problems = _build(files, registry, templates, limits)
+        if problems or (skipped and not specs):
+            raise WorkflowDefinitionError([p for found in skipped.values() for p in found] or problems)
+        catalog = cls(
             (CompiledWorkflow(spec, content_hash(spec), registry) for spec in specs),
             registry=registry,
             templates=templates,
             sources={(spec.id, spec.version): located[spec.key] for spec in specs},
         )
+        catalog.skipped = skipped
+        return catalog
 
     def check_text(
-        self, text: str, file: str, *, limits: Mapping[str, int] | None = None
+        self,
+        text: str,
+        file: str,
+        *,
+        limits: Mapping[str, int] | None = None,
+        loader_limits: LoaderLimits = DEFAULT_LIMITS,
     ) -> tuple[CompiledWorkflow | None, list[Problem]]:
         """One more workflow document checked as if it were a file of this catalog's folder: the same guards and
         templates, and its ``extends`` and ``migrations`` refer to the versions loaded here. ``limits`` caps the
@@ -112,7 +152,7 @@ class Catalog:
         registry = self._registry or default_registry()
         # The loader bounds depth, expanded size and numbers, and turns every failure into a problem: a document
         # from outside comes back as problems, never as an exception.
-        doc, problems = parse_yaml(text, file)
+        doc, problems = parse_yaml(text, file, loader_limits)
         if doc is None:
             return None, problems
         key = _declared_key(doc)
@@ -153,14 +193,19 @@ class Catalog:
             try:
                 return self._by_key[(workflow_id, version)]
             except KeyError:
-                raise NotFound("workflow", f"{workflow_id}@{version}") from None
+                raise self._not_found(f"{workflow_id}@{version}") from None
         newest = self._newest.get(workflow_id)
         if newest is None:
             versions = [v for (i, v) in self._by_key if i == workflow_id]
             if not versions:
-                raise NotFound("workflow", workflow_id)
+                raise self._not_found(workflow_id)
             newest = self._newest[workflow_id] = self._by_key[(workflow_id, max(versions, key=_version_key))]
         return newest
+
+    def _not_found(self, key: str) -> NotFound:
+        if not self.skipped:
+            return NotFound("workflow", key)
+        return WorkflowNotLoaded(key, sorted(self.skipped))
 
     def resolve(self, ref: str) -> CompiledWorkflow:
         """``standard@2021`` or ``standard`` (the highest version)."""

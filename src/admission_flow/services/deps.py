@@ -6,7 +6,7 @@ use, so a command that needs none of them (``db upgrade``) never reads the workf
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from admission_flow.errors import WorkflowChanged
 from admission_flow.notify import Notifier
 from admission_flow.notify.render import Renderer
 from admission_flow.ports import Database
+from admission_flow.workflow.limits import DEFAULT_LIMITS, LoaderLimits
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class Policy:
     sweep_lease: timedelta = timedelta(seconds=30)
     sweep_rounds: int = 10
     delivery_batch: int = 100
+    loader_limits: LoaderLimits = DEFAULT_LIMITS
+    upload_max_bytes: int = 1024 * 1024
+    upload_max_entries: Mapping[str, int] = field(default_factory=lambda: {"states": 200, "transitions": 1000})
 
 
 @dataclass

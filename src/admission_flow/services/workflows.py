@@ -20,11 +20,9 @@ from admission_flow.services.deps import Deps
 from admission_flow.workflow.diagram import mermaid
 from admission_flow.workflow.diff import changed_states
 
-# An upload is checked on the server, so its size is bounded: in bytes, and in the entries of the sections whose
-# checks grow faster than the file (states × transitions). The shipped workflows have 21 states, under 60
-# transitions and at most 40 KB per file.
-MAX_UPLOAD_BYTES = 1024 * 1024
-UPLOAD_LIMITS = {"states": 200, "transitions": 1000}
+# An upload is checked on the server, so its size is bounded (settings ``upload_max_*``): in bytes, and in the
+# entries of the sections whose checks grow faster than the file (states × transitions). The shipped workflows
+# have 21 states, under 60 transitions and at most 40 KB per file.
 
 
 def summary(wf: CompiledWorkflow) -> WorkflowSummary:
@@ -69,23 +67,25 @@ def validate_text(deps: Deps, name: str, text: str | bytes) -> tuple[dict[str, A
     """Check one uploaded workflow document, shown as ``name`` in the problems. Returns a summary of a valid
     version (``{"workflow": "ID@VERSION", "hash": ..., "states": n}``, as ``validate --json``) and no problems,
     or None and every problem, sorted. Bad input of any kind becomes a problem, not an exception."""
-    checked = _checked_text(name, text)
+    policy = deps.policy
+    checked = _checked_text(name, text, policy.upload_max_bytes)
     if isinstance(checked, Problem):
         return None, [checked]
-    wf, problems = deps.catalog.check_text(checked, name, limits=UPLOAD_LIMITS)
+    entries = policy.upload_max_entries
+    wf, problems = deps.catalog.check_text(checked, name, limits=entries, loader_limits=policy.loader_limits)
     if wf is None:
         return None, sorted(problems)
     return {"workflow": wf.key, "hash": wf.content_hash, "states": len(wf.spec.states)}, []
 
 
-def _checked_text(name: str, text: str | bytes) -> str | Problem:
+def _checked_text(name: str, text: str | bytes, most: int) -> str | Problem:
     """The upload as text, or what stops it before it is parsed: too large, or not UTF-8."""
-    too_large = Problem(name, 1, 1, "", f"the file is larger than {MAX_UPLOAD_BYTES} bytes (1 MiB), the most accepted")
-    if len(text) > MAX_UPLOAD_BYTES:  # at least as many bytes as characters: no need to encode it
+    too_large = Problem(name, 1, 1, "", f"the file is larger than {most:,} bytes, the most accepted (upload_max_bytes)")
+    if len(text) > most:  # at least as many bytes as characters: no need to encode it
         return too_large
     try:
         if isinstance(text, bytes):
             return text.decode("utf-8")
-        return too_large if len(text.encode("utf-8")) > MAX_UPLOAD_BYTES else text
+        return too_large if len(text.encode("utf-8")) > most else text
     except (UnicodeDecodeError, UnicodeEncodeError) as exc:  # bad bytes, or a lone surrogate (a JSON "\ud800")
         return Problem(name, 1, 1, "", f"the file is not UTF-8 text ({exc.reason})")

@@ -11,6 +11,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
 from admission_flow.errors import ConfigurationError
+from admission_flow.store import jsoncodec
 
 
 def normalise_url(url: str) -> str:
@@ -61,6 +62,8 @@ def build_engine(url: str, *, must_exist: bool = False, **kwargs: Any) -> Engine
     except ArgumentError as exc:
         raise ConfigurationError(f"cannot parse database_url {url!r}: {exc}") from None
     backend = parsed.get_backend_name()
+    kwargs.setdefault("json_serializer", jsoncodec.dumps)
+    kwargs.setdefault("json_deserializer", jsoncodec.loads)
     if backend == "sqlite":
         if parsed.database in (None, "", ":memory:"):
             # One shared connection, or every checkout would see a different empty in-memory database.

@@ -28,17 +28,16 @@ from yaml.events import AliasEvent, ScalarEvent, SequenceStartEvent
 from yaml.reader import ReaderError
 
 from admission_flow.errors import Problem
+from admission_flow.workflow.limits import DEFAULT_LIMITS, LoaderLimits
 
 PathKey = tuple[str | int, ...]
 
-# The shipped workflows nest lists and mappings 8 levels deep at most and expand to at most 3,384 keys and values
-# (standard-2021.yaml, whose anchors are listed several times); their longest number has 3 characters.
-MAX_DEPTH = 100
-MAX_NODES = 100_000
-MAX_NUMBER_CHARS = 100
+# The defaults, under their former names; the bounds in force come from the settings, as a LoaderLimits.
+MAX_DEPTH = DEFAULT_LIMITS.max_depth
+MAX_NODES = DEFAULT_LIMITS.max_nodes
+MAX_NUMBER_CHARS = DEFAULT_LIMITS.max_number_chars
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _COLLECTION_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
-_DEEPER = f"more than {MAX_DEPTH} levels of lists and mappings"
 _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # the line breaks PyYAML counts
 
 
@@ -104,7 +103,8 @@ class _BoundedComposer(Composer):
     peek_event: Callable[[], Any]  # the parser's (PyYAML's or libyaml's)
     get_event: Callable[[], Any]
 
-    def _start(self) -> None:
+    def _start(self, limits: LoaderLimits) -> None:
+        self._limits = limits
         self.anchors: dict[str, Any] = {}
         self._total = 0  # keys and values so far, aliases expanded
         self._depth = 0  # lists and mappings open around the next node
@@ -124,16 +124,16 @@ class _BoundedComposer(Composer):
                 f"found duplicate anchor {anchor!r}; first occurrence", first, "second occurrence", event.start_mark
             )
         self._total += 1
-        if self._total > MAX_NODES:
-            raise _Refused(event.start_mark, f"the document has more than {MAX_NODES:,} keys and values")
+        if self._total > self._limits.max_nodes:
+            raise _Refused(event.start_mark, f"the document has more than {self._limits.max_nodes:,} keys and values")
         before, outer = self._total, self._reach
         node: yaml.Node
         if isinstance(event, ScalarEvent):
             node, height = self.compose_scalar_node(anchor), 0
         else:
             self._depth += 1
-            if self._depth > MAX_DEPTH:
-                raise _Refused(event.start_mark, f"the document is nested too deeply ({_DEEPER})")
+            if self._depth > self._limits.max_depth:
+                raise _Refused(event.start_mark, f"the document is nested too deeply ({self._limits.deeper})")
             self._reach = self._depth
             if isinstance(event, SequenceStartEvent):
                 node = self.compose_sequence_node(anchor)
@@ -157,14 +157,16 @@ class _BoundedComposer(Composer):
             self._cyclic, known = True, (1, 0)
         size, height = known
         self._total += size
-        if self._total > MAX_NODES:
+        limits = self._limits
+        if self._total > limits.max_nodes:
             raise _Refused(
                 event.start_mark,
-                f"this YAML alias makes the document larger than {MAX_NODES:,} keys and values once aliases are "
-                "expanded; aliases are not expanded past that",
+                f"this YAML alias makes the document larger than {limits.max_nodes:,} keys and values once aliases "
+                "are expanded; aliases are not expanded past that",
             )
-        if self._depth + height > MAX_DEPTH:
-            raise _Refused(event.start_mark, f"this YAML alias nests the document too deeply once expanded ({_DEEPER})")
+        if self._depth + height > limits.max_depth:
+            message = f"this YAML alias nests the document too deeply once expanded ({limits.deeper})"
+            raise _Refused(event.start_mark, message)
         self._reach = max(self._reach, self._depth + height)
         return node
 
@@ -176,9 +178,9 @@ _CLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class _SafeLoader(_BoundedComposer, yaml.SafeLoader):
     """SafeLoader with YAML 1.2 booleans, no implicit timestamps, and the bounds above."""
 
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: str, limits: LoaderLimits = DEFAULT_LIMITS) -> None:
         yaml.SafeLoader.__init__(self, stream)
-        self._start()
+        self._start(limits)
 
 
 class _FastLoader(_CLoader):  # type: ignore[misc]
@@ -189,9 +191,9 @@ class _FastLoader(_CLoader):  # type: ignore[misc]
 class _CountingLoader(_BoundedComposer, _CLoader):  # type: ignore[misc]
     """libyaml's parser and the bounded composer: says where a document the builder refused crosses a bound."""
 
-    def __init__(self, stream: str) -> None:
+    def __init__(self, stream: str, limits: LoaderLimits = DEFAULT_LIMITS) -> None:
         _CLoader.__init__(self, stream)
-        self._start()
+        self._start(limits)
 
 
 for _loader in (_SafeLoader, _FastLoader, _CountingLoader):
@@ -207,7 +209,8 @@ for _loader in (_SafeLoader, _FastLoader, _CountingLoader):
 
 
 class _Builder:
-    def __init__(self, file: str, loader: Any) -> None:
+    def __init__(self, file: str, loader: Any, limits: LoaderLimits) -> None:
+        self.limits = limits
         self.doc = LocatedDocument(file=file, data=None)
         self.loader = loader
         self.problems: list[Problem] = []
@@ -238,7 +241,8 @@ class _Builder:
         seen = self._sizes.get(id(node))
         if seen is not None and self.cyclic:
             return None  # the document is refused for its cycle: nothing is expanded again
-        if len(self._open) >= MAX_DEPTH or (seen is not None and self.count() + seen > MAX_NODES):
+        limits = self.limits
+        if len(self._open) >= limits.max_depth or (seen is not None and self.count() + seen > limits.max_nodes):
             raise _OverBounds
         before = self.count()
         self._open.add(id(node))
@@ -253,10 +257,10 @@ class _Builder:
         return result
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
-        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+        if node.tag in _NUMBER_TAGS and len(node.value) > self.limits.max_number_chars:
             raise _Refused(
                 node.start_mark,
-                f"a number of {len(node.value):,} characters; at most {MAX_NUMBER_CHARS} are read "
+                f"a number of {len(node.value):,} characters; at most {self.limits.max_number_chars} are read "
                 "(quote it to keep it as text)",
             )
         failure: Exception
@@ -296,7 +300,9 @@ class _Builder:
         return Problem(pos.file, pos.line, pos.column, format_path(path), message)
 
 
-def parse_yaml(text: str, file: str) -> tuple[LocatedDocument | None, list[Problem]]:
+def parse_yaml(
+    text: str, file: str, limits: LoaderLimits = DEFAULT_LIMITS
+) -> tuple[LocatedDocument | None, list[Problem]]:
     """Parse one YAML document. Returns the located document (None if it cannot be read) and the problems.
 
     libyaml parses when available; a file it rejects is parsed again by the pure-Python parser, whose
@@ -306,16 +312,18 @@ def parse_yaml(text: str, file: str) -> tuple[LocatedDocument | None, list[Probl
     try:
         if _LIBYAML:
             try:
-                return _parse(_FastLoader(text), file)
+                return _parse(_FastLoader(text), file, limits)
             except (yaml.YAMLError, UnicodeError):  # libyaml encodes the text: a lone surrogate cannot be
                 pass
             except _OverBounds:
-                return _parse(_CountingLoader(text), file)  # refused where the document crosses the bound
-        return _parse(_SafeLoader(text), file)
+                # refused where the document crosses the bound
+                return _parse(_CountingLoader(text, limits), file, limits)
+        return _parse(_SafeLoader(text, limits), file, limits)
     except _Refused as exc:
         return None, [Problem(file, exc.line, exc.column, "", exc.message)]
     except _OverBounds:  # not expected: the composer counts all the builder does, and more, so refuses first
-        return None, [Problem(file, 1, 1, "", f"the document is over {MAX_NODES:,} keys and values or {_DEEPER}")]
+        over = f"the document is over {limits.max_nodes:,} keys and values or {limits.deeper}"
+        return None, [Problem(file, 1, 1, "", over)]
     except ReaderError as exc:  # a NUL or another character YAML refuses; the position counts characters
         line, column = _line_column(text, exc.position)
         message = f"character #x{exc.character:04x} is not allowed (control characters and lone surrogates are refused)"
@@ -340,14 +348,14 @@ def _short(tag: str) -> str:
     return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
 
 
-def _parse(loader: Any, file: str) -> tuple[LocatedDocument | None, list[Problem]]:
+def _parse(loader: Any, file: str, limits: LoaderLimits) -> tuple[LocatedDocument | None, list[Problem]]:
     try:
         node = loader.get_single_node()
         if node is None:
             return None, [Problem(file, 1, 1, "", "the file is empty")]
-        builder = _Builder(file, loader)
+        builder = _Builder(file, loader, limits)
         builder.doc.data = builder.build(node, ())
-        if builder.count() > MAX_NODES:
+        if builder.count() > limits.max_nodes:
             raise _OverBounds
         return (None if builder.cyclic else builder.doc), builder.problems
     finally:
@@ -369,15 +377,21 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
     return Problem(file, line, column, "", f"YAML syntax error: {message}")
 
 
-def read_yaml_file(path: Path, display: str | None = None) -> tuple[LocatedDocument | None, list[Problem]]:
+def read_yaml_file(
+    path: Path, display: str | None = None, limits: LoaderLimits = DEFAULT_LIMITS
+) -> tuple[LocatedDocument | None, list[Problem]]:
     name = display or str(path)
     try:
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:  # refused before it is read: a huge file costs nothing
+            most = f"at most {limits.max_file_bytes:,} are read (workflow_max_file_bytes)"
+            return None, [Problem(name, 1, 1, "", f"the file has {size:,} bytes; {most}")]
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         return None, [Problem(name, 1, 1, "", f"the file is not UTF-8 text ({exc.reason})")]
     except OSError as exc:
         return None, [Problem(name, 1, 1, "", f"cannot read the file: {exc.strerror}")]
-    return parse_yaml(text, name)
+    return parse_yaml(text, name, limits)
 
 
 def iter_workflow_files(folder: Path) -> Iterator[Path]:
