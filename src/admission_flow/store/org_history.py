@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from admission_flow.domain.org_history import OrgChangeRecord, OrgPeriodRow
 from admission_flow.domain.records import OrgRecord
@@ -86,11 +86,13 @@ class SqlOrgHistory:
         return OrgChangeRecord(id=change_id, **fields)
 
     def changes(self, org_id: str) -> list[OrgChangeRecord]:
-        """The organisation's audit trail, in the order the changes take effect (then as recorded)."""
+        """The organisation's audit trail: its creation first (one since always is recorded on the day it was
+        entered), then the changes in the order they take effect, then as recorded."""
+        created_first = case((changes.c.change == "create", 0), else_=1)
         stmt = (
             select(*(changes.c[n] for n in _CHANGE))
             .where(changes.c.org_id == org_id)
-            .order_by(changes.c.effective_on, changes.c.id)
+            .order_by(created_first, changes.c.effective_on, changes.c.id)
         )
         return [OrgChangeRecord(*row) for row in self._tx.connection.execute(stmt)]
 
