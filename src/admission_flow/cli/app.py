@@ -193,11 +193,16 @@ def org_add(
     authority: Annotated[
         list[str] | None, typer.Option(help="Power its standing board holds: admission, recognition, consent.")
     ] = None,
+    effective: Annotated[
+        str | None, typer.Option("--effective", help="Exists from this date, audited (default: since always).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add an organisation node."""
     with open_flow(ctx) as flow:
-        record = flow.add_org(
+        since: dict[str, Any] = {} if effective is None else {"effective_on": parse.parse_date(effective)}
+        record = (flow.create_org if since else flow.add_org)(  # create_org: dated and audited (orgs over time)
+            **since,
             id=org_id,
             name=name,
             kind=kind,
