@@ -83,8 +83,14 @@ async def validate(
 
 
 @router.get("/orgs", tags=["organisations"], response_model=list[OrgRecord])
-async def orgs(flow: Flow, who: Reader) -> Response:
-    """The token's organisation and everything below it."""
+async def orgs(
+    flow: Flow,
+    who: Reader,
+    as_of: Annotated[date | None, Query(description="the tree as it stood on this date (from its periods)")] = None,
+) -> Response:
+    """The token's organisation and everything below it; with ``as_of``, as the tree stood on that date."""
+    if as_of is not None:
+        return json_response([o.as_dict() for o in flow.org_tree(as_of=as_of, within=who.org_id)])
     return json_response([o.as_dict() for o in flow.orgs(within=who.org_id)])
 
 
