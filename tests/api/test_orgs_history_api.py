@@ -30,3 +30,4 @@ def test_the_tree_as_of_a_date_and_the_history_of_an_organisation(api: Api) -> N
     ]
     problem_of(client.get(f"{V1}/orgs/ks/history"), 404, "not_found")  # above the token's subtree
     problem_of(client.get(f"{V1}/orgs", params={"as_of": "not-a-date"}), 422, "validation_failed")
+    problem_of(client.get(f"{V1}/orgs", params={"as_of": "2025-02-30"}), 400, "invalid_input")

@@ -180,11 +180,15 @@ def org_history(
     for column in ("effective", "change", "before", "after", "actor", "note", "recorded at"):
         table.add_column(column)
     for r in records:
+        effective, after = r.effective_on.isoformat(), r.after
+        if r.change == "create":  # the creation: from when, and what matters to find it again
+            effective = r.after.get("valid_from") or "always / từ trước"
+            after = {k: r.after.get(k) for k in ("name", "kind", "parent_id")}
         table.add_row(
-            r.effective_on.isoformat(),
+            effective,
             r.change,
             escape(_short(r.before)),
-            escape(_short(r.after)),
+            escape(_short(after)),
             escape(r.actor),
             escape(r.note or ""),
             r.recorded_at.isoformat(timespec="seconds"),
