@@ -113,3 +113,22 @@ def test_yaml_export_as_of_a_date_imports_back_without_a_change(flow: AdmissionF
     then = flow.export_orgs(format="yaml", as_of=date(2025, 6, 30))
     assert "Huyện ủy Ba Tri" in then and "bt.xa" not in then
     assert "admission" in then.split("id: bt.hu\n")[1].split("- id:")[0]
+
+
+def test_a_caller_bound_to_a_subtree_may_import_only_inside_it(flow: AdmissionFlow) -> None:
+    flow.import_orgs(BEFORE, file_name="before.csv")
+    inside = BEFORE.replace("Chi bộ ấp 1", "Chi bộ ấp Một")
+    with pytest.raises(InvalidFile) as caught:
+        flow.import_orgs(inside + "bt.x,bt,cell,Chi bộ X,false,false,,,\n", within="bt.hu", effective_on=JULY)
+    assert [(p.line, p.column) for p in caught.value.problems] == [(2, 1), (6, 1)]
+    assert all("outside" in p.message_en for p in caught.value.problems)
+    lines = inside.splitlines(keepends=True)
+    report = flow.import_orgs("".join(lines[:1] + lines[3:]), within="bt.hu", effective_on=JULY)
+    assert report.changes == [{"org_id": "bt.hu.xa.c1", "change": "rename"}]
+    moved_out = lines[0] + lines[4].replace("bt.hu.xa.c1,bt.hu.xa,", "bt.hu.xa.c1,bt,")
+    with pytest.raises(InvalidFile):
+        flow.import_orgs(moved_out, within="bt.hu", effective_on=JULY)
+    cycle = lines[0] + lines[3].replace("bt.hu.xa,bt.hu,", "bt.hu.xa,bt.hu.xa.c1,") + lines[4]
+    with pytest.raises(InvalidFile) as caught:
+        flow.import_orgs(cycle, within="bt.hu", effective_on=JULY)
+    assert "cycle" in caught.value.problems[0].message_en

@@ -64,23 +64,46 @@ def _check_tree(
             continue
         if parent is not None and parent in existing and is_dissolved(existing[parent]):
             reading.add(row.at("parent_id"), f"parent: {parent} was dissolved", f"parent: {parent} đã giải thể")
-        seen, probe = {org_id}, parent
-        while probe is not None and (allowed is None or probe not in allowed):
-            if probe in seen:
-                reading.add(
-                    row.at("parent_id"),
-                    f"parent: {org_id} would lie below itself (a cycle)",
-                    f"parent: {org_id} sẽ nằm dưới chính nó (vòng lặp)",
-                )
-                break
-            seen.add(probe)
-            probe = parents.get(probe)
-        if allowed is not None and (org_id not in allowed if org_id in existing else probe is None):
+        if _below_itself(org_id, parents):
+            reading.add(
+                row.at("parent_id"),
+                f"parent: {org_id} would lie below itself (a cycle)",
+                f"parent: {org_id} sẽ nằm dưới chính nó (vòng lặp)",
+            )
+        if allowed is not None and not _in_scope(org_id, parent, existing.get(org_id), parents, allowed):
             reading.add(
                 row.at("id"),
                 f"{org_id} is outside the organisations you may change",
                 f"{org_id} nằm ngoài phạm vi được phép",
             )
+
+
+def _below_itself(org_id: str, parents: dict[str, str | None]) -> bool:
+    """Whether walking up from ``org_id`` in the tree the file would make comes back to it."""
+    seen, probe = {org_id}, parents.get(org_id)
+    while probe is not None and probe not in seen:
+        seen.add(probe)
+        probe = parents.get(probe)
+    return probe == org_id
+
+
+def _reaches(start: str | None, parents: dict[str, str | None], allowed: set[str]) -> bool:
+    seen: set[str] = set()
+    while start is not None and start not in seen:
+        if start in allowed:
+            return True
+        seen.add(start)
+        start = parents.get(start)
+    return False
+
+
+def _in_scope(
+    org_id: str, parent: str | None, old: OrgRecord | None, parents: dict[str, str | None], allowed: set[str]
+) -> bool:
+    """A new organisation below the caller's subtree, or one of it left where it is or moved under one."""
+    if old is None:
+        return _reaches(parent, parents, allowed)
+    return org_id in allowed and (parent == old.parent_id or _reaches(parent, parents, allowed))
 
 
 def _creation_order(rows: list[org_files.FileRow], existing: dict[str, OrgRecord]) -> list[org_files.FileRow]:
