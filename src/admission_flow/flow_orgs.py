@@ -32,14 +32,16 @@ def _powers(values: Iterable[str], what: str) -> list[str]:
 class OrgHistoryDoors:
     _deps: Deps
 
-    def _stamp(self, effective_on: date | None, actor: str, note: str | None) -> org_changes.Stamp:
+    def _stamp(
+        self, effective_on: date | None, actor: str, note: str | None, *, default_today: bool = True
+    ) -> org_changes.Stamp:
         check_lengths(actor=actor, role=None, idempotency_key=None)
         check_text(actor=actor)
         if note is not None and len(note) > NOTE_LIMIT:
             raise InvalidInput(f"note is longer than {NOTE_LIMIT} characters")
         if effective_on is not None and not isinstance(effective_on, date):
             raise InvalidInput("effective_on must be a date")
-        return org_changes.stamp(self._deps, effective_on, actor, note)
+        return org_changes.stamp(self._deps, effective_on, actor, note, default_today=default_today)
 
     # ---------------------------------------------------------------- changes
 
@@ -57,9 +59,7 @@ class OrgHistoryDoors:
         if "attributes" in values:
             values["attributes"] = json_safe(dict(values["attributes"] or {}), "attributes")
         org = validated(NewOrg, values)
-        at = self._stamp(effective_on, actor, note)
-        at = org_changes.Stamp(effective_on, at.today, at.now, at.actor, at.note)
-        return org_changes.create(self._deps, org, at, within)
+        return org_changes.create(self._deps, org, self._stamp(effective_on, actor, note, default_today=False), within)
 
     def rename_org(
         self,

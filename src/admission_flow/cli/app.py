@@ -193,16 +193,13 @@ def org_add(
     authority: Annotated[
         list[str] | None, typer.Option(help="Power its standing board holds: admission, recognition, consent.")
     ] = None,
-    effective: Annotated[
-        str | None, typer.Option("--effective", help="Exists from this date, audited (default: since always).")
-    ] = None,
+    effective: Annotated[str | None, typer.Option(help="Exists from this date (default: since always).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Add an organisation node."""
+    """Add an organisation node (audited in its history)."""
     with open_flow(ctx) as flow:
-        since: dict[str, Any] = {} if effective is None else {"effective_on": parse.parse_date(effective)}
-        record = (flow.create_org if since else flow.add_org)(  # create_org: dated and audited (orgs over time)
-            **since,
+        record = flow.create_org(
+            effective_on=None if effective is None else parse.parse_date(effective),
             id=org_id,
             name=name,
             kind=kind,
