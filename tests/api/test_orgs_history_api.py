@@ -3,9 +3,13 @@ organisation's audited changes, within the token's subtree; SQLite and PostgreSQ
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from apitools import V1, Api, problem_of
+
+from admission_flow.api.problems import from_error
+from admission_flow.errors import OrgChangeRefused
 
 JULY = date(2025, 7, 1)
 
@@ -31,3 +35,9 @@ def test_the_tree_as_of_a_date_and_the_history_of_an_organisation(api: Api) -> N
     problem_of(client.get(f"{V1}/orgs/ks/history"), 404, "not_found")  # above the token's subtree
     problem_of(client.get(f"{V1}/orgs", params={"as_of": "not-a-date"}), 422, "validation_failed")
     problem_of(client.get(f"{V1}/orgs", params={"as_of": "2025-02-30"}), 400, "invalid_input")
+
+
+def test_a_refused_change_of_the_tree_is_a_409_problem_not_a_500() -> None:
+    answer = from_error(OrgChangeRefused("move_cycle", vi="vòng lặp", en="a cycle", org="a"))
+    assert answer.status_code == 409
+    assert json.loads(answer.body)["code"] == "org_change_refused"
