@@ -238,3 +238,48 @@ class DuplicateKey(StoreError):
     def __init__(self, detail: str) -> None:
         self.detail = detail
         super().__init__(f"duplicate key: {detail}")
+
+
+# ---------------------------------------------------------------- organisations over time
+
+
+class OrgChangeRefused(OperationError):
+    """A change of the organisation tree that cannot be recorded (a date out of bounds, a cycle, a dissolved
+    target…): a stable ``code``, the reason in Vietnamese and English, and the values it is about."""
+
+    exit_code = 4
+    http_status = 409
+    code = "org_change_refused"
+
+    def __init__(self, reason: str, *, vi: str, en: str, **values: Any) -> None:
+        self.reason = reason
+        self.message_vi = vi
+        self.message_en = en
+        self.values = values
+        super().__init__(f"{reason}: {en} / {vi}")
+
+
+@dataclass(frozen=True, order=True)
+class FileProblem:
+    """One mistake in an imported file: where (line, and column for CSV; 0 when not known) and why, in
+    Vietnamese and English."""
+
+    file: str
+    line: int
+    column: int
+    message_en: str
+    message_vi: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" + (f":{self.column}" if self.column else "")
+        return f"{where}: {self.message_en} / {self.message_vi}"
+
+
+class InvalidFile(InvalidInput):
+    """An imported file has mistakes; ``problems`` lists every one found. Nothing was written."""
+
+    code = "invalid_file"
+
+    def __init__(self, problems: Sequence[FileProblem]) -> None:
+        self.problems = tuple(sorted(problems))
+        super().__init__("\n".join(str(p) for p in self.problems) or "invalid file")

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
+from admission_flow.domain.org_history import OrgChangeRecord, OrgPeriodRow
 from admission_flow.domain.outcome import Outcome, Start, TimerPlan
 from admission_flow.domain.records import EventRecord, OrgRecord, TokenRecord, WebhookRecord
 from admission_flow.domain.stored import (
@@ -49,6 +50,44 @@ class Orgs(Protocol):
     def listing(self, within: str | None) -> list[OrgRecord]:
         """Every organisation, or those in ``within``'s subtree, by id."""
         ...
+
+
+# ---- organisations over time (issue 10, item 1)
+class OrgHistory(Protocol):
+    """The tree over time: periods, the audit trail, the tree on a date, imported tree files."""
+
+    def lock(self, org_id: str) -> OrgRecord | None:
+        """The organisation's row, locked for the rest of the transaction."""
+        ...
+
+    def open_period(self, org_id: str) -> OrgPeriodRow | None: ...
+
+    def existed_on(self, org_id: str, on: date) -> bool: ...
+
+    def close_period(self, period_id: int, on: date) -> None: ...
+
+    def set_period_start(self, period_id: int, on: date) -> None: ...
+
+    def start_period(self, org_id: str, on: date | None, values: Mapping[str, Any]) -> None: ...
+
+    def update(self, org_id: str, values: Mapping[str, Any]) -> None: ...
+
+    def record(self, values: Mapping[str, Any]) -> OrgChangeRecord: ...
+
+    def changes(self, org_id: str) -> list[OrgChangeRecord]: ...
+
+    def children(self, org_id: str) -> list[str]: ...
+
+    def tree(self, on: date | None, within: str | None) -> list[OrgRecord]: ...
+
+    def move_candidates(self, candidate_ids: Sequence[str], to_org: str) -> None: ...
+
+    def imported(self, kind: str, sha256: str) -> bool: ...
+
+    def record_import(self, values: Mapping[str, Any]) -> None: ...
+
+
+# ---- end of organisations over time
 
 
 class Instances(Protocol):
@@ -284,6 +323,9 @@ class UnitOfWork(Protocol):
     @property
     def webhooks(self) -> Webhooks: ...
 
+    @property
+    def org_history(self) -> OrgHistory: ...
+
     def write(self, outcome: Outcome) -> int:
         """Apply one decided event (instance, audit row, papers, move, timers); returns the audit row's id.
         Raises ``ConcurrentUpdate`` if the instance's version moved since it was loaded."""
@@ -303,4 +345,16 @@ class Database(Protocol):
     def transaction(self, *, readonly: bool = False) -> AbstractContextManager[UnitOfWork]: ...
 
 
-__all__ = ["Access", "Database", "Events", "Instances", "Orgs", "Outbox", "Queries", "Timers", "UnitOfWork", "Webhooks"]
+__all__ = [
+    "Access",
+    "Database",
+    "Events",
+    "Instances",
+    "OrgHistory",
+    "Orgs",
+    "Outbox",
+    "Queries",
+    "Timers",
+    "UnitOfWork",
+    "Webhooks",
+]

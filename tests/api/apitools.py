@@ -58,6 +58,7 @@ ENDPOINTS = frozenset(
         ("GET", "/api/v1/orgs/{org_id}"),
         ("GET", "/api/v1/orgs/{org_id}/subtree"),
         ("GET", "/api/v1/orgs/{org_id}/deadlines"),
+        ("GET", "/api/v1/orgs/{org_id}/history"),
         ("GET", "/api/v1/outbox"),
         ("GET", "/api/v1/webhooks"),
         ("POST", "/api/v1/webhooks"),

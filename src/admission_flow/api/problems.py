@@ -47,6 +47,7 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
     "precondition_failed": (412, "If-Match does not match the current version", "Phiên bản không khớp (If-Match)"),
     "unsupported_media_type": (415, "Unsupported media type", "Định dạng nội dung không được hỗ trợ"),
     "transition_refused": (422, "The event is not allowed now", "Sự kiện không được phép lúc này"),
+    "org_change_refused": (409, "The organisation tree cannot change so", "Không thể thay đổi cây tổ chức như vậy"),
     "idempotency_conflict": (422, "This Idempotency-Key was used for another request", "Khóa đã dùng cho yêu cầu khác"),
     "invalid_workflow": (422, "The workflow does not validate", "Quy trình không hợp lệ"),
     "store_unavailable": (503, "The database is unavailable", "Cơ sở dữ liệu không sẵn sàng"),

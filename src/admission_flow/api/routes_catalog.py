@@ -82,9 +82,22 @@ async def validate(
 # ---------------------------------------------------------------- organisations
 
 
-@router.get("/orgs", tags=["organisations"], response_model=list[OrgRecord])
-async def orgs(flow: Flow, who: Reader) -> Response:
-    """The token's organisation and everything below it."""
+@router.get("/orgs", tags=["organisations"], response_model=list[OrgRecord], responses=documented(400))
+async def orgs(
+    flow: Flow,
+    who: Reader,
+    as_of: Annotated[
+        str | None,
+        Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD: the tree as it stood on this date"),
+    ] = None,
+) -> Response:
+    """The token's organisation and everything below it; with ``as_of``, as the tree stood on that date."""
+    if as_of is not None:
+        try:
+            on = date.fromisoformat(as_of)
+        except ValueError:
+            raise InvalidInput(f"as_of: {as_of!r} is not a date (YYYY-MM-DD)") from None
+        return json_response([o.as_dict() for o in flow.org_tree(as_of=on, within=who.org_id)])
     return json_response([o.as_dict() for o in flow.orgs(within=who.org_id)])
 
 

@@ -193,11 +193,13 @@ def org_add(
     authority: Annotated[
         list[str] | None, typer.Option(help="Power its standing board holds: admission, recognition, consent.")
     ] = None,
+    effective: Annotated[str | None, typer.Option(help="Exists from this date (default: since always).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Add an organisation node."""
+    """Add an organisation node (audited in its history)."""
     with open_flow(ctx) as flow:
-        record = flow.add_org(
+        record = flow.create_org(
+            effective_on=None if effective is None else parse.parse_date(effective),
             id=org_id,
             name=name,
             kind=kind,

@@ -20,6 +20,7 @@ from admission_flow.errors import ConcurrentUpdate, DuplicateKey, InvalidInput, 
 from admission_flow.store.access import AccessStatements, SqlAccess
 from admission_flow.store.events import EventStatements, SqlEvents
 from admission_flow.store.instances import InstanceStatements, SqlInstances
+from admission_flow.store.org_history import SqlOrgHistory
 from admission_flow.store.orgs import OrgStatements, SqlOrgs
 from admission_flow.store.outbox import OutboxStatements, SqlOutbox
 from admission_flow.store.queries import SqlQueries
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
         self.queries = SqlQueries(tx)
         self.webhooks = SqlWebhooks(tx, statements.webhooks)
         self.access = SqlAccess(tx, statements.access)
+        self.org_history = SqlOrgHistory(tx)  # organisations over time
 
     @property
     def connection(self) -> Connection:
