@@ -259,6 +259,14 @@ class Queries(Protocol):
         ...
 
 
+class People(Protocol):
+    """People's identifiers (issue 10): the personal identification number and card numbers, unique per person."""
+
+    def holder(self, field: str, value: str, within: str | None = None) -> str | None:
+        """The id of the candidate whose ``field`` (personal_id, party_card_no, old_card_no) is ``value``."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def orgs(self) -> Orgs: ...
@@ -283,6 +291,9 @@ class UnitOfWork(Protocol):
 
     @property
     def webhooks(self) -> Webhooks: ...
+
+    @property
+    def people(self) -> People: ...
 
     def write(self, outcome: Outcome) -> int:
         """Apply one decided event (instance, audit row, papers, move, timers); returns the audit row's id.

@@ -67,6 +67,10 @@ class CandidateRecord(Record):
     dates: dict[str, str]
     flags: list[str]
     documents: dict[str, Any]
+    personal_id: str | None = None
+    party_card_no: str | None = None
+    old_card_no: str | None = None
+    manager: bool = False
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from admission_flow.store.events import EventStatements, SqlEvents
 from admission_flow.store.instances import InstanceStatements, SqlInstances
 from admission_flow.store.orgs import OrgStatements, SqlOrgs
 from admission_flow.store.outbox import OutboxStatements, SqlOutbox
+from admission_flow.store.people import SqlPeople
 from admission_flow.store.queries import SqlQueries
 from admission_flow.store.timers import SqlTimers, TimerStatements
 from admission_flow.store.transaction import Tx
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
         self.queries = SqlQueries(tx)
         self.webhooks = SqlWebhooks(tx, statements.webhooks)
         self.access = SqlAccess(tx, statements.access)
+        self.people = SqlPeople(tx)
 
     @property
     def connection(self) -> Connection:
