@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from admission_flow.domain.outcome import Outcome, Start, TimerPlan
@@ -267,6 +267,50 @@ class People(Protocol):
         ...
 
 
+class Targets(Protocol):
+    """Term targets and annual quotas (issue 10): rows as mappings of the ``targets`` columns."""
+
+    def put(self, values: Mapping[str, Any]) -> tuple[int, bool]:
+        """Insert, or replace the target of the same organisation, kind and start: (id, replaced)."""
+        ...
+
+    def remove(self, org_id: str, kind: str, starts_on: date) -> bool: ...
+
+    def listing(
+        self,
+        *,
+        within: str | None,
+        org_id: str | None = None,
+        kind: str | None = None,
+        starts: date | None = None,
+        ends: date | None = None,
+    ) -> list[dict[str, Any]]: ...
+
+    def allocation(
+        self, *, within: str | None, org_id: str | None, kind: str, starts: date | None, ends: date | None
+    ) -> list[dict[str, Any]]:
+        """Each parent's target with ``children``, ``children_with_target`` and ``allocated`` (their sum)."""
+        ...
+
+
+class Classes(Protocol):
+    """Awareness and new-member classes (issue 10): rows as mappings of the ``classes`` columns."""
+
+    def insert(self, values: Mapping[str, Any]) -> int: ...
+
+    def remove(self, org_id: str, kind: str, reference: str) -> bool: ...
+
+    def listing(
+        self,
+        *,
+        within: str | None,
+        org_id: str | None = None,
+        kind: str | None = None,
+        starts: date | None = None,
+        ends: date | None = None,
+    ) -> list[dict[str, Any]]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def orgs(self) -> Orgs: ...
@@ -294,6 +338,12 @@ class UnitOfWork(Protocol):
 
     @property
     def people(self) -> People: ...
+
+    @property
+    def targets(self) -> Targets: ...
+
+    @property
+    def classes(self) -> Classes: ...
 
     def write(self, outcome: Outcome) -> int:
         """Apply one decided event (instance, audit row, papers, move, timers); returns the audit row's id.

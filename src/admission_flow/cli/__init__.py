@@ -7,6 +7,7 @@ from admission_flow.cli import (  # noqa: F401 — they register their commands
     migrate_command,
     people_commands,
     sink,
+    target_commands,
     time_commands,
     webhook_commands,
 )

@@ -23,6 +23,7 @@ from admission_flow.store.instances import InstanceStatements, SqlInstances
 from admission_flow.store.orgs import OrgStatements, SqlOrgs
 from admission_flow.store.outbox import OutboxStatements, SqlOutbox
 from admission_flow.store.people import SqlPeople
+from admission_flow.store.planning import SqlClasses, SqlTargets
 from admission_flow.store.queries import SqlQueries
 from admission_flow.store.timers import SqlTimers, TimerStatements
 from admission_flow.store.transaction import Tx
@@ -57,6 +58,8 @@ class SqlUnitOfWork:
         self.webhooks = SqlWebhooks(tx, statements.webhooks)
         self.access = SqlAccess(tx, statements.access)
         self.people = SqlPeople(tx)
+        self.targets = SqlTargets(tx)
+        self.classes = SqlClasses(tx)
 
     @property
     def connection(self) -> Connection:
