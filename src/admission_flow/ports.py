@@ -311,6 +311,20 @@ class Classes(Protocol):
     ) -> list[dict[str, Any]]: ...
 
 
+class Handover(Protocol):
+    """The hand-over's reads (issue 10): rows with the candidate's columns, ``org_name``, ``attempt``, ``dates``."""
+
+    def changes(
+        self, org_id: str | None, within: str | None, starts: date | None, ends: date | None
+    ) -> list[dict[str, Any]]:
+        """Instances admitted or recognised as full members between the dates (inclusive), in the subtrees."""
+        ...
+
+    def by_personal_ids(self, personal_ids: Sequence[str], within: str | None) -> list[dict[str, Any]]:
+        """The latest attempt of each person holding one of the numbers."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def orgs(self) -> Orgs: ...
@@ -344,6 +358,9 @@ class UnitOfWork(Protocol):
 
     @property
     def classes(self) -> Classes: ...
+
+    @property
+    def handover(self) -> Handover: ...
 
     def write(self, outcome: Outcome) -> int:
         """Apply one decided event (instance, audit row, papers, move, timers); returns the audit row's id.

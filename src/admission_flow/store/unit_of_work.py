@@ -19,6 +19,7 @@ from admission_flow.domain.outcome import Outcome, Start
 from admission_flow.errors import ConcurrentUpdate, DuplicateKey, InvalidInput, StoreError
 from admission_flow.store.access import AccessStatements, SqlAccess
 from admission_flow.store.events import EventStatements, SqlEvents
+from admission_flow.store.handover import SqlHandover
 from admission_flow.store.instances import InstanceStatements, SqlInstances
 from admission_flow.store.orgs import OrgStatements, SqlOrgs
 from admission_flow.store.outbox import OutboxStatements, SqlOutbox
@@ -60,6 +61,7 @@ class SqlUnitOfWork:
         self.people = SqlPeople(tx)
         self.targets = SqlTargets(tx)
         self.classes = SqlClasses(tx)
+        self.handover = SqlHandover(tx)
 
     @property
     def connection(self) -> Connection:
