@@ -78,7 +78,7 @@ def read(content: bytes, fmt: str, name: str) -> tuple[list[str], list[ReadRow]]
         if column and column in seen:
             raise InvalidInput(f"{name}:1: column {column!r} appears twice in the header")
         seen.add(column)
-    found = []
+    found: list[ReadRow] = []
     for number, values in rows:
         if len(found) >= MAX_ROWS:
             raise InvalidInput(f"{name}: more than {MAX_ROWS:,} rows")
