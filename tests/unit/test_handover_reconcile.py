@@ -136,7 +136,7 @@ def test_a_file_written_is_read_back_with_its_rows_numbered_as_a_person_sees_the
 
 
 def test_unreadable_files_are_refused_with_the_file_named() -> None:
-    with pytest.raises(InvalidInput, match="x.xlsx"):
+    with pytest.raises(InvalidInput, match=r"x\.xlsx"):
         tabular.read(b"not a zip", "xlsx", "x.xlsx")
     with pytest.raises(InvalidInput, match="UTF-8"):
         tabular.read("tên".encode("latin-1"), "csv", "x.csv")
