@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -77,7 +77,7 @@ class PlanWarning(Record):
     org_id: str
     message_vi: str
     message_en: str
-    values: dict[str, object] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,7 @@ def sourcing_warning(org_id: str, admissions: int, plan: int | None, rule: Sourc
     bound, without a plan, or for a quota of zero (an organisation without a quota may still source)."""
     if plan is None or admissions == 0:
         return None
-    values: dict[str, object] = {"admissions": admissions, "sourcing_plan": plan, "ratio": round(plan / admissions, 2)}
+    values: dict[str, Any] = {"admissions": admissions, "sourcing_plan": plan, "ratio": round(plan / admissions, 2)}
     if plan < rule.low * admissions:
         values["expected_at_least"] = _factor(rule.low)
         return PlanWarning(
@@ -176,7 +176,7 @@ def allocation_status(admissions: int, allocated: int, children_with_target: int
 
 def allocation_warning(org_id: str, admissions: int, allocated: int, status: str) -> PlanWarning | None:
     """A warning when the children's targets add up to less or more than the parent's."""
-    values: dict[str, object] = {"admissions": admissions, "allocated": allocated, "difference": allocated - admissions}
+    values: dict[str, Any] = {"admissions": admissions, "allocated": allocated, "difference": allocated - admissions}
     if status == "short":
         return PlanWarning(
             "allocation_short",

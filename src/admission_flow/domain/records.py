@@ -19,6 +19,8 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, Record):  # a record inside a record (a target's warnings, an export's rows)
+        return value.as_dict()
     return value
 
 
