@@ -4,11 +4,12 @@ and the hand-over to the member database. Every call is bounded by the token's s
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from admission_flow.api.problems import documented
 from admission_flow.api.schemas import IdempotencyKey, Strict
@@ -23,6 +24,17 @@ WRITE = documented(400, 403, 404, 409)
 OrgId = Annotated[str | None, Query(max_length=64, description="default: every organisation of the token's subtree")]
 Year = Annotated[int | None, Query(ge=1900, le=2999, description="a calendar year (1 January – 31 December)")]
 Kind = Literal["annual", "term"]
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_only(value: Any) -> Any:
+    """Only ``YYYY-MM-DD`` (pydantic alone would also take ``0`` as 1 January 1970)."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DAY.fullmatch(value)):
+        return value
+    raise ValueError("a date is written YYYY-MM-DD")
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_only)]
 
 
 class TargetIn(Strict):
@@ -31,8 +43,8 @@ class TargetIn(Strict):
     )
     kind: Kind = "annual"
     year: int | None = Field(default=None, ge=1900, le=2999, description="instead of starts_on and ends_on")
-    starts_on: date | None = None
-    ends_on: date | None = Field(default=None, description="inclusive")
+    starts_on: IsoDay | None = None
+    ends_on: IsoDay | None = Field(default=None, description="inclusive")
     admissions: int = Field(ge=0, le=COUNT_LIMIT)
     sourcing_plan: int | None = Field(default=None, ge=0, le=COUNT_LIMIT)
     note: str | None = Field(default=None, max_length=2000)
@@ -44,8 +56,8 @@ class ClassIn(Strict):
     )
     kind: Literal["awareness", "new_member"]
     reference: str = Field(min_length=1, max_length=64)
-    starts_on: date
-    ends_on: date | None = None
+    starts_on: IsoDay
+    ends_on: IsoDay | None = None
     attendees: int = Field(ge=0, le=COUNT_LIMIT)
     note: str | None = Field(default=None, max_length=2000)
 
@@ -82,7 +94,7 @@ async def targets(
 
 @router.delete("/targets/{org_id}/{kind}/{starts_on}", tags=["targets"], status_code=204, responses=WRITE)
 async def remove_target(
-    flow: Flow, who: Writer, org_id: Annotated[str, Path(max_length=64)], kind: Kind, starts_on: date
+    flow: Flow, who: Writer, org_id: Annotated[str, Path(max_length=64)], kind: Kind, starts_on: IsoDay
 ) -> Response:
     flow.remove_target(org_id, kind=kind, starts_on=starts_on, within=who.org_id)
     return Response(status_code=204)
@@ -148,8 +160,8 @@ async def handover(
     flow: Flow,
     who: Reader,
     org_id: OrgId = None,
-    starts: Annotated[date | None, Query(description="first day of the period")] = None,
-    ends: Annotated[date | None, Query(description="last day, inclusive")] = None,
+    starts: Annotated[IsoDay | None, Query(description="first day of the period")] = None,
+    ends: Annotated[IsoDay | None, Query(description="last day, inclusive")] = None,
 ) -> Response:
     """Who was admitted or recognised as a full member in the period, keyed on the personal id; people without
     one are listed apart (``without_personal_id``)."""
