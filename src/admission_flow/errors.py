@@ -109,6 +109,27 @@ class AlreadyExists(OperationError):
         super().__init__(f"{kind} {key!r} already exists")
 
 
+# ---- people's identifiers (issue 10, item 2)
+
+
+class IdentifierTaken(AlreadyExists):
+    """A personal identification number or card number another person already holds. The message names the field
+    and never who holds it (the holder may lie outside the caller's subtree)."""
+
+    code = "identifier_taken"
+
+    def __init__(self, field: str, value: object) -> None:
+        self.field = field
+        self.value = value
+        OperationError.__init__(
+            self,
+            f"{field} {value!r} is already recorded for another person / "
+            f"{field} {value!r} đã được ghi cho một người khác",
+        )
+        self.kind = field
+        self.key = value
+
+
 @dataclass(frozen=True)
 class Reason:
     """Why a transition is not allowed: a stable ``code``, the guard that said so, what it read, and why."""

@@ -298,6 +298,72 @@ class Queries(Protocol):
         ...
 
 
+class People(Protocol):
+    """People's identifiers (issue 10): the personal identification number and card numbers, unique per person."""
+
+    def holder(self, field: str, value: str, within: str | None = None) -> str | None:
+        """The id of the candidate whose ``field`` (personal_id, party_card_no, old_card_no) is ``value``."""
+        ...
+
+
+class Targets(Protocol):
+    """Term targets and annual quotas (issue 10): rows as mappings of the ``targets`` columns."""
+
+    def put(self, values: Mapping[str, Any]) -> tuple[int, bool]:
+        """Insert, or replace the target of the same organisation, kind and start: (id, replaced)."""
+        ...
+
+    def remove(self, org_id: str, kind: str, starts_on: date) -> bool: ...
+
+    def listing(
+        self,
+        *,
+        within: str | None,
+        org_id: str | None = None,
+        kind: str | None = None,
+        starts: date | None = None,
+        ends: date | None = None,
+    ) -> list[dict[str, Any]]: ...
+
+    def allocation(
+        self, *, within: str | None, org_id: str | None, kind: str, starts: date | None, ends: date | None
+    ) -> list[dict[str, Any]]:
+        """Each parent's target with ``children``, ``children_with_target`` and ``allocated`` (their sum)."""
+        ...
+
+
+class Classes(Protocol):
+    """Awareness and new-member classes (issue 10): rows as mappings of the ``classes`` columns."""
+
+    def insert(self, values: Mapping[str, Any]) -> int: ...
+
+    def remove(self, org_id: str, kind: str, reference: str) -> bool: ...
+
+    def listing(
+        self,
+        *,
+        within: str | None,
+        org_id: str | None = None,
+        kind: str | None = None,
+        starts: date | None = None,
+        ends: date | None = None,
+    ) -> list[dict[str, Any]]: ...
+
+
+class Handover(Protocol):
+    """The hand-over's reads (issue 10): rows with the candidate's columns, ``org_name``, ``attempt``, ``dates``."""
+
+    def changes(
+        self, org_id: str | None, within: str | None, starts: date | None, ends: date | None
+    ) -> list[dict[str, Any]]:
+        """Instances admitted or recognised as full members between the dates (inclusive), in the subtrees."""
+        ...
+
+    def by_personal_ids(self, personal_ids: Sequence[str], within: str | None) -> list[dict[str, Any]]:
+        """The latest attempt of each person holding one of the numbers."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def orgs(self) -> Orgs: ...
@@ -325,6 +391,16 @@ class UnitOfWork(Protocol):
 
     @property
     def org_history(self) -> OrgHistory: ...
+    def people(self) -> People: ...
+
+    @property
+    def targets(self) -> Targets: ...
+
+    @property
+    def classes(self) -> Classes: ...
+
+    @property
+    def handover(self) -> Handover: ...
 
     def write(self, outcome: Outcome) -> int:
         """Apply one decided event (instance, audit row, papers, move, timers); returns the audit row's id.

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
         ge=0,
         description="how long a process trusts an API token it has looked up (a revocation elsewhere bites after this)",
     )
+    # Targets and quotas (issue 10): the sourcing plan should hold 2 to 3 times the quota; outside is a warning.
+    sourcing_plan_min_factor: float = Field(default=2.0, gt=0, description="sourcing plan at least this × the quota")
+    sourcing_plan_max_factor: float = Field(default=3.0, gt=0, description="sourcing plan at most this × the quota")
 
     @field_validator("timezone")
     @classmethod

@@ -68,6 +68,14 @@ ENDPOINTS = frozenset(
         ("GET", "/readyz"),
         ("GET", "/metrics"),
         ("GET", "/api/v1/problems/{code}"),
+        ("PUT", "/api/v1/targets"),
+        ("GET", "/api/v1/targets"),
+        ("DELETE", "/api/v1/targets/{org_id}/{kind}/{starts_on}"),
+        ("GET", "/api/v1/targets/allocation"),
+        ("POST", "/api/v1/classes"),
+        ("GET", "/api/v1/classes"),
+        ("GET", "/api/v1/people"),
+        ("GET", "/api/v1/handover"),
     }
 )
 

@@ -21,6 +21,7 @@ from starlette.routing import compile_path
 from admission_flow.errors import (
     AdmissionFlowError,
     ConcurrentUpdate,
+    IdentifierTaken,
     InvalidInput,
     NotFound,
     TransitionRefused,
@@ -41,6 +42,7 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
     "method_not_allowed": (405, "Method not allowed", "Phương thức không được hỗ trợ"),
     "not_acceptable": (406, "Not acceptable", "Không đáp ứng được định dạng yêu cầu"),
     "already_exists": (409, "It already exists", "Đã tồn tại"),
+    "identifier_taken": (409, "Another person holds this identifier", "Số định danh/số thẻ đã thuộc về người khác"),
     "concurrent_update": (409, "Someone else changed it first", "Hồ sơ vừa được người khác cập nhật"),
     "workflow_changed": (409, "The pinned workflow file changed", "Tệp quy trình đã bị sửa"),
     "request_in_progress": (409, "The first request with this key is still running", "Yêu cầu trước đang xử lý"),
@@ -79,6 +81,8 @@ def from_error(exc: AdmissionFlowError, *, if_match: bool = False) -> JSONRespon
         return problem("precondition_failed", "the candidate changed since the version given in If-Match")
     if isinstance(exc, NotFound):
         return problem(exc.code, str(exc), kind=exc.kind)
+    if isinstance(exc, IdentifierTaken):
+        return problem(exc.code, str(exc), field=exc.field)
     if isinstance(exc, WorkflowDefinitionError):
         problems = [vars(p) for p in exc.problems]
         return problem(exc.code, "the workflow does not validate", problems=problems)

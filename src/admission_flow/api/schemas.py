@@ -126,6 +126,7 @@ CANDIDATE_EXAMPLES: dict[str, Any] = {
             "ethnicity": "Kinh",
             "education": "upper_secondary",
             "youth_union_member": True,
+            "personal_id": "094201000123",
         },
     },
     "en": {

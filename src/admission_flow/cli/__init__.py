@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from admission_flow.cli import (  # noqa: F401 — they register their commands
     api_commands,
+    handover_commands,
     migrate_command,
     org_commands,
+    people_commands,
     sink,
+    target_commands,
     time_commands,
     webhook_commands,
 )

@@ -224,48 +224,7 @@ def org_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 # ---------------------------------------------------------------- candidates
 
 
-@candidate_app.command("add")
-@handled
-def candidate_add(
-    ctx: typer.Context,
-    candidate_id: Annotated[str, typer.Argument(metavar="ID")],
-    name: Annotated[str, typer.Option(help="Full name.")],
-    org: Annotated[str, typer.Option(help="Organisation (cell) id.")],
-    birth_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD or DD/MM/YYYY.")] = None,
-    sex: Annotated[str | None, typer.Option(help="male or female.")] = None,
-    ethnicity: Annotated[str | None, typer.Option()] = None,
-    religion: Annotated[str | None, typer.Option()] = None,
-    education: Annotated[str | None, typer.Option(help="none, primary, lower_secondary, ... university.")] = None,
-    remote_area: Annotated[bool, typer.Option(help="Lives/works in a remote or disadvantaged area.")] = False,
-    occupation: Annotated[str | None, typer.Option()] = None,
-    youth_union: Annotated[bool, typer.Option(help="Youth Union member.")] = False,
-    trade_union: Annotated[bool, typer.Option(help="Trade Union member.")] = False,
-    email: Annotated[str | None, typer.Option()] = None,
-    workflow: Annotated[str | None, typer.Option(help="ID or ID@VERSION (default: settings).")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Register a person and start them on a workflow (state: the workflow's initial state)."""
-    with open_flow(ctx) as flow:
-        record = flow.add_candidate(
-            id=candidate_id,
-            full_name=name,
-            org_id=org,
-            birth_date=None if birth_date is None else parse.parse_date(birth_date),
-            sex=sex,
-            ethnicity=ethnicity,
-            religion=religion,
-            education=education,
-            remote_area=remote_area,
-            occupation=occupation,
-            youth_union_member=youth_union,
-            trade_union_member=trade_union,
-            email=email,
-            workflow=workflow,
-        )
-    if as_json:
-        render.emit_json(record.as_dict())
-    else:
-        render.out.print(f"[green]ok[/green] {record.id} started on {record.workflow} in state {record.state}")
+# `candidate add` lives in people_commands.py (with the identifiers).
 
 
 @candidate_app.command("show")

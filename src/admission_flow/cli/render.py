@@ -99,6 +99,16 @@ def candidate(record: CandidateRecord, state_label: str, deadlines: Sequence[Dea
         "education": record.education,
     }
     out.print("  " + "  ".join(f"{k}: {v}" for k, v in personal.items() if v is not None))
+    identifiers = {
+        "personal id": record.personal_id,
+        "party card": record.party_card_no,
+        "old card": record.old_card_no,
+    }
+    shown = [f"{k}: {v}" for k, v in identifiers.items() if v is not None] + (
+        ["leader/manager"] if record.manager else []
+    )
+    if shown:
+        out.print("  " + "  ".join(shown))
     if record.dates:
         table = Table(title="Recorded dates")
         table.add_column("date")

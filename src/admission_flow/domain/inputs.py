@@ -13,8 +13,18 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from admission_flow.domain.identity import card_number_problems, personal_id_problems
 from admission_flow.domain.values import EDUCATION_LEVELS, DocumentRecord, Votes
 from admission_flow.errors import InvalidInput
 
@@ -72,6 +82,32 @@ def plain_name(value: Any) -> Any:
     return value
 
 
+# ---- people's identifiers (issue 10, item 2): the checks of domain/identity.py as pydantic field checks
+IDENTIFIERS: tuple[str, ...] = ("personal_id", "party_card_no", "old_card_no")
+
+
+def checked_personal_id(value: str | None, info: ValidationInfo) -> str | None:
+    """A personal identification number, checked against the birth date and sex given beside it (if any)."""
+    if value is None:
+        return None
+    value = value.strip()
+    problems = personal_id_problems(value, birth_date=info.data.get("birth_date"), sex=info.data.get("sex"))
+    if problems:
+        raise ValueError("; ".join(f"[{p.code}] {p}" for p in problems))
+    return value
+
+
+def checked_card(value: str | None) -> str | None:
+    """A party card number (or an old one): letters, digits and ``. / -``."""
+    if value is None:
+        return None
+    value = value.strip()
+    problems = card_number_problems(value)
+    if problems:
+        raise ValueError("; ".join(f"[{p.code}] {p}" for p in problems))
+    return value
+
+
 class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     _text = field_validator("*")(no_nul)
@@ -115,6 +151,14 @@ class NewCandidate(BaseModel):
     trade_union_member: bool = False
     email: EmailStr | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)
+    # People's identifiers (each unique per person) and the leader-or-manager fact of the composition reports.
+    personal_id: str | None = Field(default=None, description="12-digit personal identification number (căn cước)")
+    party_card_no: str | None = Field(default=None, max_length=32, description="party card number")
+    old_card_no: str | None = Field(default=None, max_length=32, description="an earlier party card number")
+    manager: bool = Field(default=False, description="a leader or manager (lãnh đạo, quản lý)")
+
+    _personal_id = field_validator("personal_id")(checked_personal_id)
+    _cards = field_validator("party_card_no", "old_card_no")(checked_card)
 
     @field_validator("education")
     @classmethod
@@ -149,7 +193,14 @@ class CandidateChanges(BaseModel):
     attributes: dict[str, Any] = Field(  # type: ignore[call-overload]
         default=None, validate_default=False, description="replaces the attributes as a whole"
     )
+    # Identifiers: the number's agreement with the birth date and sex is checked against the stored person too.
+    personal_id: str | None = Field(default=None, description="12-digit personal identification number")
+    party_card_no: str | None = Field(default=None, max_length=32)
+    old_card_no: str | None = Field(default=None, max_length=32)
+    manager: bool = Field(default=None, validate_default=False)  # type: ignore[assignment]
 
+    _personal_id = field_validator("personal_id")(checked_personal_id)
+    _cards = field_validator("party_card_no", "old_card_no")(checked_card)
     _known_level = field_validator("education")(NewCandidate._known_level.__func__)  # type: ignore[attr-defined]
 
     @model_validator(mode="after")
@@ -285,6 +336,7 @@ def check_lengths(actor: str | None, role: str | None, idempotency_key: str | No
 
 
 __all__ = [
+    "IDENTIFIERS",
     "ID_PATTERN",
     "ORG_KINDS",
     "VOTE_LIMIT",

@@ -19,6 +19,8 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, Record):  # a record inside a record (a target's warnings, an export's rows)
+        return value.as_dict()
     return value
 
 
@@ -67,6 +69,10 @@ class CandidateRecord(Record):
     dates: dict[str, str]
     flags: list[str]
     documents: dict[str, Any]
+    personal_id: str | None = None
+    party_card_no: str | None = None
+    old_card_no: str | None = None
+    manager: bool = False
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,10 @@ class Person:
     trade_union_member: bool
     email: str | None
     attributes: dict[str, Any]
+    personal_id: str | None = None
+    party_card_no: str | None = None
+    old_card_no: str | None = None
+    manager: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from admission_flow.engine.enrolment import start
 from admission_flow.errors import AlreadyExists, DuplicateKey, NotFound
 from admission_flow.ports import UnitOfWork
 from admission_flow.services.deps import Deps
+from admission_flow.services.identifiers import taken
 from admission_flow.services.scope import require_org
 
 _PERSON = tuple(f for f in Person.__dataclass_fields__ if f != "attributes")
@@ -64,8 +65,8 @@ def enroll(
         with deps.db.transaction() as uow:
             require_org(uow, candidate.org_id, within)
             instance_id = uow.start(decided)
-    except DuplicateKey:
-        raise AlreadyExists("candidate", candidate.id) from None
+    except DuplicateKey as exc:
+        raise taken(exc, person) or AlreadyExists("candidate", candidate.id) from None
     values = decided.instance
     return CandidateRecord(
         **{k: v for k, v in person.items() if k != "created_at"},

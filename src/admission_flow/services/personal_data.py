@@ -14,9 +14,10 @@ from typing import Any
 from admission_flow.domain.inputs import CandidateChanges, EventInput
 from admission_flow.domain.records import CandidateRecord
 from admission_flow.engine.effects import event_row
-from admission_flow.errors import ConcurrentUpdate
+from admission_flow.errors import ConcurrentUpdate, DuplicateKey
 from admission_flow.services.candidates import candidate_record, load
 from admission_flow.services.deps import Deps
+from admission_flow.services.identifiers import check_agreement, taken
 
 TRIGGER = "update_personal_data"
 
@@ -37,12 +38,28 @@ def update_candidate(
 ) -> CandidateRecord:
     """Apply ``changes``; a change to nothing (every value already so) records no event."""
     given = changes.given()
+    try:
+        return _apply(deps, candidate_id, given, actor, token_id, within, expected_version)
+    except DuplicateKey as exc:
+        raise taken(exc, given) or exc from None
+
+
+def _apply(
+    deps: Deps,
+    candidate_id: str,
+    given: dict[str, Any],
+    actor: str,
+    token_id: int | None,
+    within: str | None,
+    expected_version: int | None,
+) -> CandidateRecord:
     now = deps.clock.now()
     with deps.db.transaction() as uow:
         inst = load(uow, candidate_id, within)
         if expected_version is not None and expected_version != inst.version:
             raise ConcurrentUpdate(inst.id, expected_version)
         person = inst.candidate
+        check_agreement(person, given)
         diff = {
             f: {"from": _plain(getattr(person, f)), "to": _plain(v)}
             for f, v in given.items()

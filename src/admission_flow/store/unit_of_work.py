@@ -19,10 +19,13 @@ from admission_flow.domain.outcome import Outcome, Start
 from admission_flow.errors import ConcurrentUpdate, DuplicateKey, InvalidInput, StoreError
 from admission_flow.store.access import AccessStatements, SqlAccess
 from admission_flow.store.events import EventStatements, SqlEvents
+from admission_flow.store.handover import SqlHandover
 from admission_flow.store.instances import InstanceStatements, SqlInstances
 from admission_flow.store.org_history import SqlOrgHistory
 from admission_flow.store.orgs import OrgStatements, SqlOrgs
 from admission_flow.store.outbox import OutboxStatements, SqlOutbox
+from admission_flow.store.people import SqlPeople
+from admission_flow.store.planning import SqlClasses, SqlTargets
 from admission_flow.store.queries import SqlQueries
 from admission_flow.store.timers import SqlTimers, TimerStatements
 from admission_flow.store.transaction import Tx
@@ -57,6 +60,10 @@ class SqlUnitOfWork:
         self.webhooks = SqlWebhooks(tx, statements.webhooks)
         self.access = SqlAccess(tx, statements.access)
         self.org_history = SqlOrgHistory(tx)  # organisations over time
+        self.people = SqlPeople(tx)
+        self.targets = SqlTargets(tx)
+        self.classes = SqlClasses(tx)
+        self.handover = SqlHandover(tx)
 
     @property
     def connection(self) -> Connection:
