@@ -20,6 +20,7 @@ from admission_flow.domain.stored import (
     Instance,
     KeyedEvent,
     OpenDeadline,
+    OrgNode,
     OutboxRow,
     StoredAnswer,
     Subscription,
@@ -259,6 +260,34 @@ class Queries(Protocol):
         ...
 
 
+
+# ---- bulk import (issue 10 item 4) ----------------------------------------------------------------------------
+class Imports(Protocol):
+    """A spreadsheet imported all or nothing: files seen before, identifiers taken, the tree, one batch."""
+
+    def imported(self, kind: str, sha256: str) -> tuple[str, int, datetime] | None:
+        """(file name, rows, when) if a file with these bytes was imported as ``kind`` before."""
+        ...
+
+    def taken_identifiers(self) -> dict[str, set[str]]:
+        """The candidate ids, personal numbers, party and old card numbers already in the database."""
+        ...
+
+    def org_nodes(self) -> list[OrgNode]: ...
+
+    def write(
+        self,
+        people: Sequence[dict[str, Any]],
+        started: Sequence[dict[str, Any]],
+        audit: Sequence[Sequence[dict[str, Any]]],
+        papers: Sequence[Sequence[Sequence[dict[str, Any]]]],
+        stays: Sequence[Sequence[dict[str, Any]]],
+        record: dict[str, Any],
+    ) -> None:
+        """Insert checked rows in bulk (ids given by the writer), then the ``imports`` row ``record``."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def orgs(self) -> Orgs: ...
@@ -283,6 +312,9 @@ class UnitOfWork(Protocol):
 
     @property
     def webhooks(self) -> Webhooks: ...
+
+    @property
+    def imports(self) -> Imports: ...
 
     def write(self, outcome: Outcome) -> int:
         """Apply one decided event (instance, audit row, papers, move, timers); returns the audit row's id.

@@ -19,6 +19,7 @@ from admission_flow.domain.outcome import Outcome, Start
 from admission_flow.errors import ConcurrentUpdate, DuplicateKey, InvalidInput, StoreError
 from admission_flow.store.access import AccessStatements, SqlAccess
 from admission_flow.store.events import EventStatements, SqlEvents
+from admission_flow.store.imports import SqlImports
 from admission_flow.store.instances import InstanceStatements, SqlInstances
 from admission_flow.store.orgs import OrgStatements, SqlOrgs
 from admission_flow.store.outbox import OutboxStatements, SqlOutbox
@@ -33,6 +34,7 @@ class Statements:
 
     def __init__(self, engine: Engine) -> None:
         dialect = engine.dialect
+        self.dialect = dialect
         self.orgs = OrgStatements(dialect)
         self.instances = InstanceStatements(dialect)
         self.events = EventStatements(dialect)
@@ -55,6 +57,7 @@ class SqlUnitOfWork:
         self.queries = SqlQueries(tx)
         self.webhooks = SqlWebhooks(tx, statements.webhooks)
         self.access = SqlAccess(tx, statements.access)
+        self.imports = SqlImports(tx, statements.dialect)  # bulk import
 
     @property
     def connection(self) -> Connection:
