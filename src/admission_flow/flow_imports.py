@@ -30,8 +30,9 @@ class ImportDoors:
         parsed mapping) says. Any rejected row: nothing is written (``result.rejected`` lists row, column, code
         and reasons). The same file again: nothing is written (``result.seen_before``). ``progress(phase, done,
         total)`` is called as rows are checked and written."""
-        return imports.import_candidates(self._deps, Path(path), load_mapping(mapping), dry_run=dry_run,
-                                         progress=progress)
+        return imports.import_candidates(
+            self._deps, Path(path), load_mapping(mapping), dry_run=dry_run, progress=progress
+        )
 
 
 def load_mapping(mapping: str | Path | ImportMapping | dict[str, Any]) -> ImportMapping:

@@ -260,7 +260,6 @@ class Queries(Protocol):
         ...
 
 
-
 # ---- bulk import (issue 10 item 4) ----------------------------------------------------------------------------
 class Imports(Protocol):
     """A spreadsheet imported all or nothing: files seen before, identifiers taken, the tree, one batch."""
@@ -275,6 +274,10 @@ class Imports(Protocol):
 
     def org_nodes(self) -> list[OrgNode]: ...
 
+    def begin_batch(self) -> None:
+        """Before the first ``write``: keep other writers of instances and audit rows out; find the next ids."""
+        ...
+
     def write(
         self,
         people: Sequence[dict[str, Any]],
@@ -282,9 +285,12 @@ class Imports(Protocol):
         audit: Sequence[Sequence[dict[str, Any]]],
         papers: Sequence[Sequence[Sequence[dict[str, Any]]]],
         stays: Sequence[Sequence[dict[str, Any]]],
-        record: dict[str, Any],
     ) -> None:
-        """Insert checked rows in bulk (ids given by the writer), then the ``imports`` row ``record``."""
+        """Insert one chunk of checked rows in bulk (ids given by the writer)."""
+        ...
+
+    def finish_batch(self, record: dict[str, Any]) -> None:
+        """After the last ``write``: record the file in ``imports`` (the same bytes again change nothing)."""
         ...
 
 

@@ -98,6 +98,9 @@ class HistoryStep:
     papers: tuple[Paper, ...] = ()
     votes: Votes | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
+    # The organisation that acted: an id, or ``competent:POWER`` (the one at or above the candidate's organisation
+    # configured with that power, e.g. ``competent:admission``): the competent-authority guards then check it.
+    acting_org: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,10 +203,14 @@ def _steps(raw: Any, bad: Any) -> list[HistoryStep]:
     steps = []
     for i, item in enumerate(raw):
         key = f"history[{i}]"
-        if not isinstance(item, dict) or not isinstance(item.get("step"), str) or not isinstance(item.get("column"), str):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("step"), str)
+            or not isinstance(item.get("column"), str)
+        ):
             bad(key, "needs step (a trigger) and column (the header of its date)")
             continue
-        extra = set(map(str, item)) - {"step", "column", "role", "documents", "votes", "data"}
+        extra = set(map(str, item)) - {"step", "column", "role", "documents", "votes", "data", "acting_org"}
         if extra:
             bad(key, f"unknown key(s) {', '.join(sorted(extra))}")
         papers = []
@@ -212,13 +219,19 @@ def _steps(raw: Any, bad: Any) -> list[HistoryStep]:
                 papers.append(Paper(doc))
             elif isinstance(doc, dict) and isinstance(doc.get("kind"), str):
                 attributes = doc.get("attributes") or {}
-                papers.append(Paper(doc["kind"], doc.get("reference"), {str(k): _plain(v) for k, v in attributes.items()}))
+                papers.append(
+                    Paper(doc["kind"], doc.get("reference"), {str(k): _plain(v) for k, v in attributes.items()})
+                )
             else:
                 bad(f"{key}.documents[{j}]", "a document kind, or {kind, reference, attributes}")
         votes = None
         if item.get("votes") is not None:
             v = item["votes"]
-            if not isinstance(v, dict) or not isinstance(v.get("in_favour"), int) or not isinstance(v.get("eligible"), int):
+            if (
+                not isinstance(v, dict)
+                or not isinstance(v.get("in_favour"), int)
+                or not isinstance(v.get("eligible"), int)
+            ):
                 bad(f"{key}.votes", "{in_favour: N, eligible: M}")
             else:
                 votes = Votes(v["in_favour"], v["eligible"], v.get("against"))
@@ -226,8 +239,12 @@ def _steps(raw: Any, bad: Any) -> list[HistoryStep]:
         if not isinstance(data, dict):
             bad(f"{key}.data", "a mapping")
             data = {}
-        role = item.get("role")
-        steps.append(HistoryStep(item["step"], item["column"].strip(), role, tuple(papers), votes, data))
+        role, acting = item.get("role"), item.get("acting_org")
+        if acting is not None and (not isinstance(acting, str) or acting == "competent:"):
+            bad(f"{key}.acting_org", "an organisation id, or competent:POWER (e.g. competent:admission)")
+            acting = None
+        step = HistoryStep(item["step"], item["column"].strip(), role, tuple(papers), votes, data, acting)
+        steps.append(step)
     return steps
 
 
@@ -236,6 +253,4 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-__all__ = [
-    "CANDIDATE_FIELDS", "HistoryStep", "ImportMapping", "ImportResult", "Paper", "Rejection", "parse_mapping"
-]
+__all__ = ["CANDIDATE_FIELDS", "HistoryStep", "ImportMapping", "ImportResult", "Paper", "Rejection", "parse_mapping"]

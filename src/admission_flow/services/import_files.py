@@ -56,12 +56,12 @@ def _csv(path: Path, data: bytes) -> tuple[tuple[str, ...], list[tuple[int, Sequ
     delimiter = max((",", ";", "\t"), key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = _header(path, next(reader, None))
-    rows = [(i, r) for i, r in enumerate(reader, start=2) if any(c.strip() for c in r)]
+    rows: list[tuple[int, Sequence[Any]]] = [(i, r) for i, r in enumerate(reader, start=2) if any(c.strip() for c in r)]
     return header, rows
 
 
 def _xlsx(path: Path, data: bytes, sheet: str | None) -> tuple[tuple[str, ...], list[tuple[int, Sequence[Any]]]]:
-    from openpyxl import load_workbook  # noqa: PLC0415 — only XLSX imports pay for loading it
+    from openpyxl import load_workbook
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -73,7 +73,9 @@ def _xlsx(path: Path, data: bytes, sheet: str | None) -> tuple[tuple[str, ...], 
         ws = book[sheet] if sheet is not None else book.worksheets[0]
         found: Iterator[tuple[Any, ...]] = ws.iter_rows(values_only=True)
         header = _header(path, next(found, None))
-        rows = [(i, r) for i, r in enumerate(found, start=2) if any(c not in (None, "") for c in r)]
+        rows: list[tuple[int, Sequence[Any]]] = [
+            (i, r) for i, r in enumerate(found, start=2) if any(c not in (None, "") for c in r)
+        ]
     finally:
         book.close()
     return header, rows

@@ -4,16 +4,19 @@
 2. Read once what every row is checked against: the identifiers already taken and the organisation tree.
 3. Check every row in Python (``engine.import_rows.check_row``: the person, then the history through the
    workflow's own ``decide``), and each person against the database and the rows above it.
-4. Any rejected row: nothing is written. Otherwise one transaction writes every row with ``executemany``
-   (``Imports.write``) and the ``imports`` row that makes a second run a no-op.
+4. One transaction writes the rows with ``executemany`` in chunks as they are checked (memory stays bounded),
+   then the ``imports`` row that makes a second run a no-op. Any rejected row: the transaction is rolled back and
+   nothing is written (the remaining rows are still checked, so the report lists every problem).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from admission_flow.domain.import_mapping import ImportMapping, ImportResult, Rejection
 from admission_flow.domain.stored import OrgNode
@@ -22,6 +25,7 @@ from admission_flow.engine.context import ancestry_facts
 from admission_flow.engine.import_rows import Accepted, OrgPlace, RowContext, check_mapping_against, check_row
 from admission_flow.engine.machine import CompiledWorkflow
 from admission_flow.errors import DuplicateKey, InvalidInput, NotFound
+from admission_flow.ports import UnitOfWork
 from admission_flow.services.deps import Deps
 from admission_flow.services.import_files import column_index, read_sheet
 
@@ -36,76 +40,119 @@ _SAME_PERSON = {
 }
 
 
+CHUNK = 2000  # checked rows written per executemany round
+
+
+class _Refused(Exception):
+    """Raised inside the import's transaction to roll it back: some row was rejected."""
+
+
+class _Tally:
+    """The import's figures, counted as rows are checked (the rows themselves are written and dropped)."""
+
+    def __init__(self) -> None:
+        self.accepted = self.events = self.documents = self.timers = 0
+        self.states: Counter[str] = Counter()
+        self.workflows: Counter[str] = Counter()
+        self.rejected: list[Rejection] = []
+
+    def add(self, a: Accepted) -> None:
+        self.accepted += 1
+        self.events += len(a.events)
+        self.documents += sum(len(p) for p in a.papers)
+        self.timers += len(a.timers)
+        self.states[a.instance["state"]] += 1
+        self.workflows[f"{a.instance['workflow_id']}@{a.instance['workflow_version']}"] += 1
+
+    def result(self, name: str, sha256: str, total: int, dry_run: bool) -> ImportResult:
+        return ImportResult(
+            name,
+            sha256,
+            total,
+            self.accepted,
+            tuple(self.rejected),
+            written=not self.rejected and not dry_run,
+            dry_run=dry_run,
+            states=dict(self.states),
+            workflows=dict(self.workflows),
+            events=self.events,
+            documents=self.documents,
+            timers=self.timers,
+        )
+
+
 def import_candidates(
     deps: Deps, path: Path, mapping: ImportMapping, *, dry_run: bool = False, progress: Progress | None = None
 ) -> ImportResult:
+    """Check every row; unless it is a dry run, write them in one transaction (in chunks, as they are checked),
+    rolled back when the file turns out to have a rejected row (checking goes on, for the report)."""
     sheet = read_sheet(path, mapping.sheet)
     index = column_index(sheet.name, sheet.header, mapping.headers)
-    with deps.db.transaction(readonly=True) as uow:
-        before = uow.imports.imported(KIND, sheet.sha256)
-        if before is not None:
-            return ImportResult(sheet.name, sheet.sha256, len(sheet.rows), 0, (), False, dry_run, before)
-        taken = uow.imports.taken_identifiers()
-        places = org_places(uow.imports.org_nodes())
-    ctx = RowContext(mapping, index, workflow_chooser(deps, mapping), places, deps.rules(), deps.clock.now(),
-                     deps.today(), sheet.name)
-    accepted: list[Accepted] = []
-    rejected: list[Rejection] = []
+    chooser = workflow_chooser(deps, mapping)
+    tally = _Tally()
+    try:
+        with deps.db.transaction(readonly=dry_run) as uow:
+            before = uow.imports.imported(KIND, sheet.sha256)
+            if before is not None:
+                return ImportResult(sheet.name, sheet.sha256, len(sheet.rows), 0, (), False, dry_run, before)
+            taken = uow.imports.taken_identifiers()
+            places = org_places(uow.imports.org_nodes())
+            now = deps.clock.now()
+            ctx = RowContext(mapping, index, chooser, places, deps.rules(), now, deps.today(), sheet.name)
+            if not dry_run:
+                uow.imports.begin_batch()
+            _check_all(uow, ctx, sheet.rows, taken, tally, dry_run, progress)
+            if tally.rejected:
+                raise _Refused
+            if not dry_run:
+                record = {"kind": KIND, "sha256": sheet.sha256, "file_name": sheet.name[:500]}
+                uow.imports.finish_batch({**record, "rows": len(sheet.rows), "imported_at": now})
+    except _Refused:
+        pass  # nothing written: the report says why
+    except DuplicateKey as exc:  # another import or enrolment took an identifier, or this file, meanwhile
+        raise InvalidInput(
+            f"{sheet.name}: written by someone else meanwhile ({exc}); nothing imported, run again"
+        ) from None
+    return tally.result(sheet.name, sheet.sha256, len(sheet.rows), dry_run)
+
+
+def _check_all(
+    uow: UnitOfWork,
+    ctx: RowContext,
+    rows: list[tuple[int, Sequence[Any]]],
+    taken: dict[str, set[str]],
+    tally: _Tally,
+    dry_run: bool,
+    progress: Progress | None,
+) -> None:
     first_seen: dict[tuple[str, str], int] = {}
-    total = len(sheet.rows)
-    for done, (number, cells) in enumerate(sheet.rows, start=1):
+    pending: list[Accepted] = []
+    total = len(rows)
+    for done, (number, cells) in enumerate(rows, start=1):
         found = check_row(ctx, number, cells)
         if isinstance(found, list):
-            rejected.extend(found)
+            tally.rejected.extend(found)
         else:
-            problems = _same_person(mapping, found, taken, first_seen)
-            rejected.extend(problems)
+            problems = _same_person(ctx.mapping, found, taken, first_seen)
+            tally.rejected.extend(problems)
             if not problems:
-                accepted.append(found)
-        if progress is not None and (done % 1000 == 0 or done == total):
+                tally.add(found)
+                if not dry_run and not tally.rejected:
+                    pending.append(found)
+        if len(pending) >= CHUNK or (pending and done == total):
+            _write(uow, pending)
+            pending = []
+        if progress is not None and (done % 500 == 0 or done == total):
             progress("check", done, total)
-    result = _result(sheet.name, sheet.sha256, total, accepted, rejected, dry_run)
-    if rejected or dry_run:
-        return result
-    record = {"kind": KIND, "sha256": sheet.sha256, "file_name": sheet.name[:500], "rows": total,
-              "imported_at": ctx.now}
-    if progress is not None:
-        progress("write", 0, 1)
-    try:
-        with deps.db.transaction() as uow:
-            uow.imports.write(
-                [a.candidate for a in accepted],
-                [a.instance for a in accepted],
-                [a.events for a in accepted],
-                [a.papers for a in accepted],
-                [a.timers for a in accepted],
-                record,
-            )
-    except DuplicateKey as exc:  # another import or enrolment took an identifier, or this file, meanwhile
-        raise InvalidInput(f"{sheet.name}: written by someone else meanwhile ({exc}); nothing imported, run again")
-    if progress is not None:
-        progress("write", 1, 1)
-    return result
 
 
-def _result(
-    name: str, sha256: str, total: int, accepted: list[Accepted], rejected: list[Rejection], dry_run: bool
-) -> ImportResult:
-    states = Counter(a.instance["state"] for a in accepted)
-    wfs = Counter(f"{a.instance['workflow_id']}@{a.instance['workflow_version']}" for a in accepted)
-    return ImportResult(
-        name,
-        sha256,
-        total,
-        len(accepted),
-        tuple(rejected),
-        written=not rejected and not dry_run,
-        dry_run=dry_run,
-        states=dict(states),
-        workflows=dict(wfs),
-        events=sum(len(a.events) for a in accepted),
-        documents=sum(len(p) for a in accepted for p in a.papers),
-        timers=sum(len(a.timers) for a in accepted),
+def _write(uow: UnitOfWork, rows: list[Accepted]) -> None:
+    uow.imports.write(
+        [a.candidate for a in rows],
+        [a.instance for a in rows],
+        [a.events for a in rows],
+        [a.papers for a in rows],
+        [a.timers for a in rows],
     )
 
 
@@ -122,14 +169,26 @@ def _same_person(
         column = mapping.columns.get(name, name)
         en_what, vi_what = _SAME_PERSON[name]
         if value in taken[name]:
-            problems.append(Rejection(row.row, column, "already_in_database",
-                                      f"a person with {en_what} {value} is already in the database",
-                                      f"đã có người với {vi_what} {value} trong cơ sở dữ liệu"))
+            problems.append(
+                Rejection(
+                    row.row,
+                    column,
+                    "already_in_database",
+                    f"a person with {en_what} {value} is already in the database",
+                    f"đã có người với {vi_what} {value} trong cơ sở dữ liệu",
+                )
+            )
         earlier = first_seen.setdefault((name, value), row.row)
         if earlier != row.row:
-            problems.append(Rejection(row.row, column, "duplicate_in_file",
-                                      f"the same {en_what} {value} as row {earlier}",
-                                      f"trùng {vi_what} {value} với dòng {earlier}"))
+            problems.append(
+                Rejection(
+                    row.row,
+                    column,
+                    "duplicate_in_file",
+                    f"the same {en_what} {value} as row {earlier}",
+                    f"trùng {vi_what} {value} với dòng {earlier}",
+                )
+            )
     return problems
 
 
@@ -138,7 +197,9 @@ def org_places(nodes: list[OrgNode]) -> dict[str, OrgPlace]:
     by_id = {n.id: n for n in nodes}
     places = {}
     for node in nodes:
-        chain, seen, current = [], set(), node
+        chain: list[OrgNode] = []
+        seen: set[str] = set()
+        current: OrgNode | None = node
         while current is not None and current.id not in seen:
             chain.append(current)
             seen.add(current.id)
@@ -159,16 +220,19 @@ def workflow_chooser(deps: Deps, mapping: ImportMapping) -> Callable[[date], tup
     if problems:
         raise InvalidInput("mapping: " + "; ".join(problems))
     earliest = min(releases, key=lambda wf: wf.spec.in_force_from or date.min)
-    cache: dict[date, tuple[CompiledWorkflow, bool]] = {}
+    # The answer changes only on the days releases come into force: remember it per interval between them.
+    starts = sorted({wf.spec.in_force_from for wf in releases if wf.spec.in_force_from is not None})
+    cache: dict[int, tuple[CompiledWorkflow, bool]] = {}
 
     def on(day: date) -> tuple[CompiledWorkflow, bool]:
-        found = cache.get(day)
+        interval = bisect_right(starts, day)
+        found = cache.get(interval)
         if found is None:
             try:
                 found = (catalog.in_force(mapping.workflow, day), True)
             except NotFound:
                 found = (earliest, False)
-            cache[day] = found
+            cache[interval] = found
         return found
 
     return on

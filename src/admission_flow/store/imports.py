@@ -5,7 +5,9 @@ rows, papers, timers) in the caller's transaction.
 Ids of instances and audit rows are given by the writer (the next free ones), so that audit rows, papers and
 timers reference them without reading anything back. On PostgreSQL the two tables are locked against other
 writers (``EXCLUSIVE``: readers go on) while the batch is written, and their sequences are moved past the
-ids used; on SQLite the transaction's write lock (``BEGIN IMMEDIATE``) already keeps other writers out.
+ids used; on SQLite the transaction's write lock (``BEGIN IMMEDIATE``) already keeps other writers out. A batch is
+written in chunks (``write``) as its rows are checked, so memory stays bounded; the caller rolls the whole
+transaction back if any row is rejected.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class SqlImports:
     def __init__(self, tx: Tx, dialect: Dialect) -> None:
         self._tx = tx
         self._dialect = dialect
+        self._next_instance = self._next_event = 0
 
     def imported(self, kind: str, sha256: str) -> tuple[str, int, datetime] | None:
         """(file name, rows, when) of the file with this SHA-256 imported before as ``kind``, if it was."""
@@ -80,6 +83,15 @@ class SqlImports:
         cols = [orgs.c[name] for name in OrgNode.__dataclass_fields__]
         return [OrgNode(*row) for row in self._tx.connection.execute(select(*cols))]
 
+    def begin_batch(self) -> None:
+        """Before the first ``write`` of a batch: keep other writers of instances and audit rows out (PostgreSQL;
+        SQLite's write lock does it already) and find the next free ids."""
+        cursor = self._tx.cursor()
+        if self._dialect.name == "postgresql":
+            cursor.execute("LOCK TABLE instances, events IN EXCLUSIVE MODE")
+        self._next_instance = self._max_id(cursor, "instances") + 1
+        self._next_event = self._max_id(cursor, "events") + 1
+
     def write(
         self,
         people: Sequence[dict[str, Any]],
@@ -87,26 +99,26 @@ class SqlImports:
         audit: Sequence[Sequence[dict[str, Any]]],
         papers: Sequence[Sequence[Sequence[dict[str, Any]]]],
         stays: Sequence[Sequence[dict[str, Any]]],
-        record: dict[str, Any],
     ) -> None:
-        """One batch: row ``i`` is ``people[i]`` with instance ``started[i]``, its audit rows ``audit[i]`` (the
-        papers of ``audit[i][j]`` in ``papers[i][j]``) and its timer rows ``stays[i]``; then the ``imports`` row."""
+        """One chunk: row ``i`` is ``people[i]`` with instance ``started[i]``, its audit rows ``audit[i]`` (the
+        papers of ``audit[i][j]`` in ``papers[i][j]``) and its timer rows ``stays[i]``."""
         sql = statements(self._dialect)
         cursor = self._tx.cursor()
-        postgres = self._dialect.name == "postgresql"
-        if postgres:
-            cursor.execute("LOCK TABLE instances, events IN EXCLUSIVE MODE")
-        next_instance = self._max_id(cursor, "instances") + 1
-        next_event = self._max_id(cursor, "events") + 1
-        inst_rows, event_rows, doc_rows, timer_rows = [], [], [], []
+        inst_rows: list[dict[str, Any]] = []
+        event_rows: list[dict[str, Any]] = []
+        doc_rows: list[dict[str, Any]] = []
+        timer_rows: list[dict[str, Any]] = []
+        next_event = self._next_event
         for i, instance in enumerate(started):
-            iid = next_instance + i
+            iid = self._next_instance + i
             inst_rows.append({**instance, "id": iid})
             for j, row in enumerate(audit[i]):
                 event_rows.append({**row, "id": next_event, "instance_id": iid})
                 doc_rows.extend({**d, "instance_id": iid, "event_id": next_event} for d in papers[i][j])
                 next_event += 1
             timer_rows.extend({**t, "instance_id": iid} for t in stays[i])
+        self._next_instance += len(started)
+        self._next_event = next_event
         sql.candidates.many(cursor, people, {})
         sql.instances.many(cursor, inst_rows, {})
         sql.events.many(cursor, event_rows, {})
@@ -114,7 +126,11 @@ class SqlImports:
             sql.documents.many(cursor, doc_rows, {})
         if timer_rows:
             sql.timers.many(cursor, timer_rows, {})
-        if postgres:
+
+    def finish_batch(self, record: dict[str, Any]) -> None:
+        """After the last ``write``: move PostgreSQL's sequences past the ids used; record the file."""
+        if self._dialect.name == "postgresql":
+            cursor = self._tx.cursor()
             for name in ("instances", "events"):
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {name}))"
@@ -123,7 +139,7 @@ class SqlImports:
 
     @staticmethod
     def _max_id(cursor: Any, name: str) -> int:
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {name}")  # noqa: S608 — a table name of ours
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {name}")
         return int(cursor.fetchone()[0])
 
 
