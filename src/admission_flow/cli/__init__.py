@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from admission_flow.cli import (  # noqa: F401 — they register their commands
     api_commands,
+    import_commands,
     migrate_command,
     sink,
     time_commands,
