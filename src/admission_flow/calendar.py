@@ -76,6 +76,7 @@ class WorkingCalendar:
         self._weekend = _WEEKEND_NAMES.get(language.split("_")[0], _ENGLISH_WEEKEND)
         self._years: dict[int, _Year] = {}
         self._walks: dict[tuple[date, int, int], date] = {}
+        self._working_days: dict[date, bool] = {}  # is_working_day, remembered (the calendar never changes)
 
     @property
     def extra_days_off(self) -> Mapping[date, str]:
@@ -109,7 +110,10 @@ class WorkingCalendar:
         return self._weekend[d.weekday() - 5]
 
     def is_working_day(self, d: date) -> bool:
-        return self.day_off_reason(d) is None
+        found = self._working_days.get(d)
+        if found is None:
+            found = self._working_days[d] = self.day_off_reason(d) is None
+        return found
 
     def add_working_days(self, start: date, n: int) -> date:
         """The n-th working day after ``start`` (``start`` not counted); ``start`` itself when n is 0."""

@@ -46,6 +46,7 @@ from admission_flow.errors import ConfigurationError
 from admission_flow.flow_access import AccessDoors
 from admission_flow.flow_candidates import CandidateDoors
 from admission_flow.flow_handover import HandoverDoors
+from admission_flow.flow_imports import ImportDoors
 from admission_flow.flow_orgs import OrgHistoryDoors
 from admission_flow.flow_people import PeopleDoors
 from admission_flow.flow_targets import TargetDoors
@@ -77,6 +78,7 @@ class AdmissionFlow(
     PeopleDoors,
     TargetDoors,
     HandoverDoors,
+    ImportDoors,
 ):
     """Start candidates, fire events, ask what can happen next and why not, read history, keep deadlines.
 

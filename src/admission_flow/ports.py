@@ -21,6 +21,7 @@ from admission_flow.domain.stored import (
     Instance,
     KeyedEvent,
     OpenDeadline,
+    OrgNode,
     OutboxRow,
     StoredAnswer,
     Subscription,
@@ -361,6 +362,37 @@ class Handover(Protocol):
 
     def by_personal_ids(self, personal_ids: Sequence[str], within: str | None) -> list[dict[str, Any]]:
         """The latest attempt of each person holding one of the numbers."""
+# ---- bulk import (issue 10 item 4) ----------------------------------------------------------------------------
+class Imports(Protocol):
+    """A spreadsheet imported all or nothing: files seen before, identifiers taken, the tree, one batch."""
+
+    def imported(self, kind: str, sha256: str) -> tuple[str, int, datetime] | None:
+        """(file name, rows, when) if a file with these bytes was imported as ``kind`` before."""
+        ...
+
+    def taken_identifiers(self) -> dict[str, set[str]]:
+        """The candidate ids, personal numbers, party and old card numbers already in the database."""
+        ...
+
+    def org_nodes(self) -> list[OrgNode]: ...
+
+    def begin_batch(self) -> None:
+        """Before the first ``write``: keep other writers of instances and audit rows out; find the next ids."""
+        ...
+
+    def write(
+        self,
+        people: Sequence[dict[str, Any]],
+        started: Sequence[dict[str, Any]],
+        audit: Sequence[Sequence[dict[str, Any]]],
+        papers: Sequence[Sequence[Sequence[dict[str, Any]]]],
+        stays: Sequence[Sequence[dict[str, Any]]],
+    ) -> None:
+        """Insert one chunk of checked rows in bulk (ids given by the writer)."""
+        ...
+
+    def finish_batch(self, record: dict[str, Any]) -> None:
+        """After the last ``write``: record the file in ``imports`` (the same bytes again change nothing)."""
         ...
 
 
@@ -401,6 +433,7 @@ class UnitOfWork(Protocol):
 
     @property
     def handover(self) -> Handover: ...
+    def imports(self) -> Imports: ...
 
     def write(self, outcome: Outcome) -> int:
         """Apply one decided event (instance, audit row, papers, move, timers); returns the audit row's id.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from admission_flow.cli import (  # noqa: F401 — they register their commands
     api_commands,
     handover_commands,
+    import_commands,
     migrate_command,
     org_commands,
     people_commands,

@@ -71,8 +71,11 @@ def decide(
     occurred_on: date,
     now: datetime,
     rules: TimeRules,
+    *,
+    timers: bool = True,
 ) -> Outcome:
-    """The whole outcome of ``trigger`` on the loaded instance, or ``TransitionRefused`` with every reason."""
+    """The whole outcome of ``trigger`` on the loaded instance, or ``TransitionRefused`` with every reason.
+    ``timers=False``: no timer plan (bulk import replays paper history and projects only the final stay)."""
     inst = loaded.instance
     plan = plan_event(loaded, wf, trigger, event, occurred_on, rules)
     if not plan.allowed:
@@ -92,7 +95,9 @@ def decide(
     if destination is not None:
         event = replace(event, data={**event.data, "from_org": inst.org.id})
     stay = Stay(inst.id, new_state, epoch, entered_on, anchor_dates(dates, inst), extensions, flags)
-    timers, replan = _timers(wf, loaded, stay, trigger, moved, dates, extensions, flags, now, rules)
+    plan_of_timers, replan = (
+        _timers(wf, loaded, stay, trigger, moved, dates, extensions, flags, now, rules) if timers else (NO_TIMERS, None)
+    )
     update = InstanceUpdate(
         inst.id,
         inst.version,
@@ -119,7 +124,9 @@ def decide(
         attached=attached,
     )
     papers = tuple(document_row(d, wf, inst.id, now) for d in attached)
-    return Outcome(inst.candidate_id, update, audit, papers, destination, timers, inst.state, new_state, moved, replan)
+    return Outcome(
+        inst.candidate_id, update, audit, papers, destination, plan_of_timers, inst.state, new_state, moved, replan
+    )
 
 
 def _timers(

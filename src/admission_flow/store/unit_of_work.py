@@ -20,6 +20,7 @@ from admission_flow.errors import ConcurrentUpdate, DuplicateKey, InvalidInput, 
 from admission_flow.store.access import AccessStatements, SqlAccess
 from admission_flow.store.events import EventStatements, SqlEvents
 from admission_flow.store.handover import SqlHandover
+from admission_flow.store.imports import SqlImports
 from admission_flow.store.instances import InstanceStatements, SqlInstances
 from admission_flow.store.org_history import SqlOrgHistory
 from admission_flow.store.orgs import OrgStatements, SqlOrgs
@@ -37,6 +38,7 @@ class Statements:
 
     def __init__(self, engine: Engine) -> None:
         dialect = engine.dialect
+        self.dialect = dialect
         self.orgs = OrgStatements(dialect)
         self.instances = InstanceStatements(dialect)
         self.events = EventStatements(dialect)
@@ -64,6 +66,7 @@ class SqlUnitOfWork:
         self.targets = SqlTargets(tx)
         self.classes = SqlClasses(tx)
         self.handover = SqlHandover(tx)
+        self.imports = SqlImports(tx, statements.dialect)  # bulk import
 
     @property
     def connection(self) -> Connection:
