@@ -23,6 +23,7 @@ from admission_flow.store.instances import InstanceStatements, SqlInstances
 from admission_flow.store.orgs import OrgStatements, SqlOrgs
 from admission_flow.store.outbox import OutboxStatements, SqlOutbox
 from admission_flow.store.queries import SqlQueries
+from admission_flow.store.reports import SqlReports
 from admission_flow.store.timers import SqlTimers, TimerStatements
 from admission_flow.store.transaction import Tx
 from admission_flow.store.webhooks import SqlWebhooks, WebhookStatements
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
         self.queries = SqlQueries(tx)
         self.webhooks = SqlWebhooks(tx, statements.webhooks)
         self.access = SqlAccess(tx, statements.access)
+        self.reports = SqlReports(tx)
 
     @property
     def connection(self) -> Connection:
