@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from admission_flow import charts, exports
 from admission_flow.domain.reports import REPORT_NAMES, Period, Report, ReportOptions
 from admission_flow.errors import InvalidInput
 from admission_flow.services import reports
@@ -77,3 +78,11 @@ class ReportDoors:
         return reports.build_report(
             self._deps, name, org_id, period, options, within=within, base=base, among=among, on=on
         )
+
+    def export_report(self, report: Report, fmt: str) -> bytes:
+        """The report as a file: ``csv`` (UTF-8 with BOM, notes as # lines), ``json`` or ``xlsx``."""
+        return exports.export(report, fmt)
+
+    def report_chart(self, report: Report, fmt: str = "png") -> bytes:
+        """The report's chart (attainment bars, stage funnel, composition bars...) as ``png`` or ``svg`` bytes."""
+        return charts.chart(report, fmt)

@@ -67,6 +67,7 @@ ENDPOINTS = frozenset(
         ("GET", "/readyz"),
         ("GET", "/metrics"),
         ("GET", "/api/v1/problems/{code}"),
+        ("GET", "/api/v1/reports/{name}"),
     }
 )
 

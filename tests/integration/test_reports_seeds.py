@@ -45,7 +45,11 @@ def row(report: Report, **match: Any) -> Any:
 
 @pytest.fixture
 def seeded(flow: AdmissionFlow) -> AdmissionFlow:
-    """The four seeds' organisations and figures, with distractors, in one database."""
+    return seed_all(flow)
+
+
+def seed_all(flow: AdmissionFlow) -> AdmissionFlow:
+    """The four seeds' organisations and figures, with distractors, in one database (docs/images use it too)."""
     add_sample_orgs(flow)  # Sóc Trăng → Kế Sách (seed 000) and the template's cell
     writer = Writer(flow, record_template(flow))
     orgs(
