@@ -40,7 +40,9 @@ def _attainment(report: Report) -> Any:
     bars = axes.barh(names, values, color=colours)
     axes.axvline(100, color="black", linewidth=1, linestyle="--")
     for bar, row in zip(bars, rows[::-1], strict=True):
-        label = f"{row.admitted}/{row.target if row.target is not None else '–'}  {row.attainment_pct or '–'} %"
+        target = "–" if row.target is None else row.target
+        share = "–" if row.attainment_pct is None else row.attainment_pct
+        label = f"{row.admitted}/{target}  {share} %"
         axes.text(bar.get_width() + 1, bar.get_y() + bar.get_height() / 2, label, va="center", fontsize=9)
     axes.set_xlabel("% chỉ tiêu / % of target")
     axes.set_xlim(0, max([*values, 100]) * 1.3)
@@ -79,11 +81,11 @@ def _composition(report: Report) -> Any:
         axes.text(
             bar.get_width() + 0.5,
             bar.get_y() + bar.get_height() / 2,
-            f"{row.count} ({row.percent or 0} %)",
+            f"{row.count} ({'–' if row.percent is None else row.percent} %)",
             va="center",
             fontsize=9,
         )
-    axes.set_xlim(0, 115)
+    axes.set_xlim(0, 128)
     axes.set_xlabel(f"% của / of: {rows[0].base_label} = {rows[0].base}" if rows else "%")
     _title(axes, report, "Cơ cấu / composition")
     return figure
