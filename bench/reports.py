@@ -201,82 +201,86 @@ def plans(flow: AdmissionFlow, where: list[str]) -> None:
         connection.execute(insert(table(TrainingClass)), held)
 
 
-def generate(flow: AdmissionFlow, n: int, seed: int = 7) -> Iterator[tuple[list[Any], list[Any], list[list[Any]]]]:
-    """(candidate row, instance row, event rows) for ``n`` instances, as plain values in column order."""
+EPOCH = date(2000, 1, 1)
+
+
+def generate(flow: AdmissionFlow, n: int, seed: int = 7) -> tuple[list[list[Any]], Iterator[tuple[list[Any], ...]]]:
+    """The template's events (one row per step, ``k`` its index, ``offset`` its day) and, for ``n`` instances,
+    (candidate row, instance row, plan row): the plan is (instance id, first day as days after 2000-01-01, how
+    many steps of the template it took). The events themselves are expanded in SQL (``expand``)."""
     template = record_template(flow)
     where = cells(flow)
     plans(flow, where)
-    rng = random.Random(seed)
     steps = template.steps
-    anchor = template.offset_of("decide_admission")
-    cut = {s: template.upto(s) if s else len(steps) for s in STOPS}
-    now = NOW.replace(tzinfo=None).isoformat(sep=" ")
-    for i in range(n):
-        stop = rng.choice(STOPS)
-        path = steps[: cut[stop]]
-        base = date(2015, 1, 1) + timedelta(days=rng.randrange(3650)) - timedelta(days=anchor)
-        cid = f"b{i:07d}"
-        iid = i + 10
-        sex = "female" if rng.random() < 0.45 else "male"
-        candidate = [
-            cid,
-            where[i % len(where)],
-            f"Người {i}",
-            "1990-01-01",
-            sex,
-            "Kinh",
-            None,
-            "university",
-            0,
-            "farmer",
-            0,
-            0,
-            None,
-            "{}",
-            now,
-            0,
+    rows = [
+        [
+            k,
+            s["offset"],
+            s["seq"],
+            s["trigger"],
+            s["from_state"],
+            s["to_state"],
+            s["actor"],
+            s["role"],
+            s["org_id"],
+            json.dumps(s["payload"]),
+            json.dumps(s["documents"]),
+            None if s["votes"] is None else json.dumps(s["votes"]),
+            s["workflow_id"],
+            s["workflow_version"],
+            s["workflow_hash"],
         ]
-        on = [(base + timedelta(days=s["offset"])).isoformat() for s in path]
-        instance = [
-            iid,
-            cid,
-            1,
-            *template.workflow.values(),
-            path[-1]["to_state"],
-            len(path),
-            "{}",
-            "[]",
-            "{}",
-            now,
-            now,
-            1,
-            on[-1],
-            "{}",
-        ]
-        events = [
-            [
-                iid,
-                s["seq"],
-                s["trigger"],
-                s["from_state"],
-                s["to_state"],
-                s["actor"],
-                s["role"],
-                s["org_id"],
-                d,
+        for k, s in enumerate(steps)
+    ]
+
+    def instances() -> Iterator[tuple[list[Any], ...]]:
+        rng = random.Random(seed)
+        anchor = template.offset_of("decide_admission")
+        cut = {s: template.upto(s) if s else len(steps) for s in STOPS}
+        now = NOW.replace(tzinfo=None).isoformat(sep=" ")
+        for i in range(n):
+            taken = cut[rng.choice(STOPS)]
+            first = date(2015, 1, 1) + timedelta(days=rng.randrange(3650)) - timedelta(days=anchor)
+            last = first + timedelta(days=steps[taken - 1]["offset"])
+            cid, iid = f"b{i:07d}", i + 10
+            sex = "female" if rng.random() < 0.45 else "male"
+            candidate = [
+                cid,
+                where[i % len(where)],
+                f"Người {i}",
+                "1990-01-01",
+                sex,
+                "Kinh",
+                None,
+                "university",
+                0,
+                "farmer",
+                0,
+                0,
+                None,
+                "{}",
                 now,
-                json.dumps(s["payload"]),
-                json.dumps(s["documents"]),
-                None if s["votes"] is None else json.dumps(s["votes"]),
-                s["workflow_id"],
-                s["workflow_version"],
-                s["workflow_hash"],
-                None,
-                None,
+                0,
             ]
-            for s, d in zip(path, on, strict=True)
-        ]
-        yield candidate, instance, events
+            instance = [
+                iid,
+                cid,
+                1,
+                *template.workflow.values(),
+                steps[taken - 1]["to_state"],
+                taken,
+                "{}",
+                "[]",
+                "{}",
+                now,
+                now,
+                1,
+                last.isoformat(),
+                "{}",
+            ]
+            yield candidate, instance, [iid, (first - EPOCH).days, taken]
+
+    return rows, instances()
 
 
 CANDIDATE_COLUMNS = (
@@ -287,34 +291,36 @@ INSTANCE_COLUMNS = (
     "id, candidate_id, attempt, workflow_id, workflow_version, workflow_hash, state, version, dates, "
     "flags, documents, started_at, updated_at, state_epoch, state_entered_on, extensions"
 )
-EVENT_COLUMNS = (
-    "instance_id, seq, trigger, from_state, to_state, actor, role, org_id, occurred_on, recorded_at, "
-    "payload, documents, votes, workflow_id, workflow_version, workflow_hash, idempotency_key, token_id"
+TEMPLATE_COLUMNS = (
+    "k, day, seq, trigger, from_state, to_state, actor, role, org_id, payload, documents, votes, workflow_id, "
+    "workflow_version, workflow_hash"
+)
+EXPAND = (
+    "INSERT INTO events (instance_id, seq, trigger, from_state, to_state, actor, role, org_id, occurred_on, "
+    "recorded_at, payload, documents, votes, workflow_id, workflow_version, workflow_hash) "
+    "SELECT p.instance_id, t.seq, t.trigger, t.from_state, t.to_state, t.actor, t.role, t.org_id, DAY_EXPR, NOW_TEXT, "
+    "t.payload, t.documents, t.votes, t.workflow_id, t.workflow_version, t.workflow_hash "
+    "FROM bench_plan p JOIN bench_template t ON t.k < p.steps ORDER BY p.instance_id, t.seq"
 )
 
 
-def load_sqlite(path: Path, rows: Iterator[tuple[list[Any], list[Any], list[list[Any]]]], batch: int = 20000) -> int:
+def load_sqlite(path: Path, made: tuple[list[list[Any]], Iterator[tuple[list[Any], ...]]], batch: int = 50000) -> int:
+    template, rows = made
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA synchronous = OFF")
-    events_written = 0
-    marks = {
-        name: ", ".join("?" * len(cols.split(",")))
-        for name, cols in (("c", CANDIDATE_COLUMNS), ("i", INSTANCE_COLUMNS), ("e", EVENT_COLUMNS))
-    }
-    chunk: list[tuple[list[Any], list[Any], list[list[Any]]]] = []
+    connection.execute(f"CREATE TEMP TABLE bench_template ({TEMPLATE_COLUMNS})")
+    connection.execute("CREATE TEMP TABLE bench_plan (instance_id, first_day, steps)")
+    connection.executemany(f"INSERT INTO bench_template VALUES ({', '.join('?' * 15)})", template)
+    chunk: list[tuple[list[Any], ...]] = []
 
     def flush() -> None:
-        nonlocal events_written
         connection.executemany(
-            f"INSERT INTO candidates ({CANDIDATE_COLUMNS}) VALUES ({marks['c']})", [c for c, _, _ in chunk]
+            f"INSERT INTO candidates ({CANDIDATE_COLUMNS}) VALUES ({', '.join('?' * 16)})", [c for c, _, _ in chunk]
         )
         connection.executemany(
-            f"INSERT INTO instances ({INSTANCE_COLUMNS}) VALUES ({marks['i']})", [i for _, i, _ in chunk]
+            f"INSERT INTO instances ({INSTANCE_COLUMNS}) VALUES ({', '.join('?' * 16)})", [i for _, i, _ in chunk]
         )
-        flat = [e for _, _, es in chunk for e in es]
-        connection.executemany(f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({marks['e']})", flat)
-        events_written += len(flat)
-        connection.commit()
+        connection.executemany("INSERT INTO bench_plan VALUES (?, ?, ?)", [p for _, _, p in chunk])
         chunk.clear()
 
     for row in rows:
@@ -323,41 +329,57 @@ def load_sqlite(path: Path, rows: Iterator[tuple[list[Any], list[Any], list[list
             flush()
     if chunk:
         flush()
+    now = NOW.replace(tzinfo=None).isoformat(sep=" ")
+    day = "date('2000-01-01', '+' || (p.first_day + t.day) || ' days')"
+    connection.execute(EXPAND.replace("DAY_EXPR", day).replace("NOW_TEXT", f"'{now}'"))
+    connection.commit()
+    events_written: int = connection.execute("SELECT count(*) FROM events").fetchone()[0]
     connection.execute("ANALYZE")
     connection.close()
     return events_written
 
 
-def load_postgres(url: str, rows: Iterator[tuple[list[Any], list[Any], list[list[Any]]]]) -> int:
-    events_written = 0
+def load_postgres(url: str, made: tuple[list[list[Any]], Iterator[tuple[list[Any], ...]]]) -> int:
+    template, rows = made
     with psycopg.connect(libpq_url(url)) as connection:
-        chunk: list[tuple[list[Any], list[Any], list[list[Any]]]] = []
+        connection.execute(
+            "CREATE TEMP TABLE bench_template (k int, day int, seq int, trigger text, from_state text, to_state text, "
+            "actor text, role text, org_id text, payload jsonb, documents jsonb, votes jsonb, workflow_id text, "
+            "workflow_version text, workflow_hash text)"
+        )
+        connection.execute("CREATE TEMP TABLE bench_plan (instance_id bigint, first_day int, steps int)")
+        with connection.cursor() as cur:
+            with cur.copy(f"COPY bench_template ({TEMPLATE_COLUMNS}) FROM STDIN") as copy:
+                for value in template:
+                    copy.write_row(value)
+            chunk: list[tuple[list[Any], ...]] = []
 
-        def flush() -> None:
-            nonlocal events_written
-            with connection.cursor() as cur:
+            def flush() -> None:
                 for table, columns, values in (
                     ("candidates", CANDIDATE_COLUMNS, [fix_pg(c, {8, 10, 11, 15}) for c, _, _ in chunk]),
                     ("instances", INSTANCE_COLUMNS, [i for _, i, _ in chunk]),
-                    ("events", EVENT_COLUMNS, [e for _, _, es in chunk for e in es]),
+                    ("bench_plan", "instance_id, first_day, steps", [p for _, _, p in chunk]),
                 ):
                     with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                         for value in values:
                             copy.write_row(value)
-                    if table == "events":
-                        events_written += len(values)
-            connection.commit()
-            chunk.clear()
+                chunk.clear()
 
-        for row in rows:
-            chunk.append(row)
-            if len(chunk) >= 20000:
+            for row in rows:
+                chunk.append(row)
+                if len(chunk) >= 50000:
+                    flush()
+            if chunk:
                 flush()
-        if chunk:
-            flush()
+        connection.execute(
+            EXPAND.replace("DAY_EXPR", "DATE '2000-01-01' + (p.first_day + t.day)").replace("NOW_TEXT", "%s"),
+            (NOW,),
+        )
+        connection.commit()
+        count = connection.execute("SELECT count(*) FROM events").fetchone()
         connection.execute("ANALYZE")
         connection.commit()
-    return events_written
+    return int(count[0]) if count else 0
 
 
 def fix_pg(row: list[Any], booleans: set[int]) -> list[Any]:

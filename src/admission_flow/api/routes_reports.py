@@ -25,7 +25,17 @@ ReportName = Literal[
 ]
 
 
-@router.get("/reports/{name}", tags=["reports"], response_model=dict[str, Any], responses=documented(400, 404))
+DOWNLOADS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The report (JSON), a download (format=csv, xlsx) or its chart (format=png, svg)",
+        "content": {media: {} for media in MEDIA.values()},
+    }
+}
+
+
+@router.get(
+    "/reports/{name}", tags=["reports"], response_model=dict[str, Any], responses=DOWNLOADS | documented(400, 404)
+)
 def report(  # a plain def: FastAPI runs it in its thread pool, so a long aggregate does not block the loop
     flow: Flow,
     who: Reader,
