@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from admission_flow.domain.org_history import OrgChangeRecord, OrgPeriodRow
 from admission_flow.domain.outcome import Outcome, Start, TimerPlan
 from admission_flow.domain.records import EventRecord, OrgRecord, TokenRecord, WebhookRecord
+from admission_flow.domain.reports import ReportOptions
 from admission_flow.domain.stored import (
     Claimed,
     Instance,
@@ -394,6 +395,47 @@ class Imports(Protocol):
     def finish_batch(self, record: dict[str, Any]) -> None:
         """After the last ``write``: record the file in ``imports`` (the same bytes again change nothing)."""
         ...
+# ---- reports (issue 10): the aggregates behind services/reports.py; each method is one SQL statement.
+class Reports(Protocol):
+    def branches(self, root: str, on: date | None) -> list[tuple[str, str]]: ...
+
+    def names(self, org_ids: Sequence[str]) -> dict[str, str]: ...
+
+    def counted_by_branch(self, root: str, on: date | None, trigger: str, start: date, end: date) -> dict[str, int]: ...
+
+    def counted(
+        self, root: str, on: date | None, triggers: Sequence[str], start: date, end: date
+    ) -> dict[str, int]: ...
+
+    def targets(
+        self, org_ids: Sequence[str], kind: str, start: date, end: date
+    ) -> dict[str, tuple[int, int | None]]: ...
+
+    def sourcing(
+        self, root: str, on: date | None, start: date, end: date
+    ) -> list[tuple[str, str, int, int | None]]: ...
+
+    def states(self, root: str, on_tree: date | None, on: date, current: bool) -> dict[str, int]: ...
+
+    def classes(self, root: str, on: date | None, start: date, end: date) -> list[tuple[str, str, int, int]]: ...
+
+    def recognised_on_time(
+        self, root: str, on: date | None, start: date, end: date, names: tuple[str, str, str], grace_days: int
+    ) -> tuple[int, int]: ...
+
+    def composition(
+        self,
+        root: str,
+        on_tree: date | None,
+        options: ReportOptions,
+        among: str | None,
+        admitted: tuple[str, date, date] | None,
+        members: tuple[Sequence[str], date] | None,
+    ) -> tuple[int, dict[str, int]]: ...
+
+    def deadlines(self, root: str, today: date, until: date) -> list[tuple[str, str, int, int, date | None]]: ...
+
+    def durations(self, root: str, on: date | None, start: date, end: date) -> list[tuple[str, int, float, int]]: ...
 
 
 class UnitOfWork(Protocol):
@@ -434,6 +476,7 @@ class UnitOfWork(Protocol):
     @property
     def handover(self) -> Handover: ...
     def imports(self) -> Imports: ...
+    def reports(self) -> Reports: ...
 
     def write(self, outcome: Outcome) -> int:
         """Apply one decided event (instance, audit row, papers, move, timers); returns the audit row's id.
@@ -463,6 +506,10 @@ __all__ = [
     "Orgs",
     "Outbox",
     "Queries",
+    "Orgs",
+    "Outbox",
+    "Queries",
+    "Reports",
     "Timers",
     "UnitOfWork",
     "Webhooks",

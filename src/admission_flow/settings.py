@@ -72,6 +72,29 @@ class Settings(BaseSettings):
     sourcing_plan_min_factor: float = Field(default=2.0, gt=0, description="sourcing plan at least this × the quota")
     sourcing_plan_max_factor: float = Field(default=3.0, gt=0, description="sourcing plan at most this × the quota")
 
+    # ---- reports (docs/reports.md): which events and values the reports count
+    report_count_admissions_by: Literal["decision", "ceremony"] = Field(
+        default="decision", description="the date that counts as admitted: the decision's or the ceremony's"
+    )
+    report_tree: Literal["as_it_was", "as_it_is"] = Field(
+        default="as_it_was", description="the organisation tree of a report: as it stood at the period's end, or now"
+    )
+    report_admission_trigger: str = "decide_admission"
+    report_ceremony_trigger: str = "hold_ceremony"
+    report_recognition_trigger: str = "decide_recognition"
+    report_strike_off_trigger: str = "decide_strike_off"
+    report_majority_ethnicity: str = Field(default="Kinh", description="every other ethnicity is a minority")
+    report_no_religion: list[str] = Field(default=["", "none", "không"], description="religion values meaning none")
+    report_student_occupations: list[str] = ["student"]
+    report_enterprise_occupations: list[str] = ["enterprise_worker"]
+    report_university_levels: list[str] = ["university", "postgraduate"]
+    report_recognition_on_time_days: int = Field(
+        default=90, ge=0, description="a recognition is on time up to this many days after probation ends"
+    )
+    report_upcoming_days: int = Field(default=30, ge=0, description="deadlines due within this many days")
+    report_percent_decimals: int = Field(default=1, ge=0, le=4, description="decimal places of percentages")
+    report_rounding: Literal["half_up", "down"] = Field(default="half_up", description="how percentages round")
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

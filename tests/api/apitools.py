@@ -76,6 +76,7 @@ ENDPOINTS = frozenset(
         ("GET", "/api/v1/classes"),
         ("GET", "/api/v1/people"),
         ("GET", "/api/v1/handover"),
+        ("GET", "/api/v1/reports/{name}"),
     }
 )
 

@@ -9,6 +9,7 @@ from admission_flow.cli import (  # noqa: F401 — they register their commands
     migrate_command,
     org_commands,
     people_commands,
+    report_commands,
     sink,
     target_commands,
     time_commands,

@@ -28,6 +28,7 @@ from admission_flow.store.outbox import OutboxStatements, SqlOutbox
 from admission_flow.store.people import SqlPeople
 from admission_flow.store.planning import SqlClasses, SqlTargets
 from admission_flow.store.queries import SqlQueries
+from admission_flow.store.reports import SqlReports
 from admission_flow.store.timers import SqlTimers, TimerStatements
 from admission_flow.store.transaction import Tx
 from admission_flow.store.webhooks import SqlWebhooks, WebhookStatements
@@ -67,6 +68,7 @@ class SqlUnitOfWork:
         self.classes = SqlClasses(tx)
         self.handover = SqlHandover(tx)
         self.imports = SqlImports(tx, statements.dialect)  # bulk import
+        self.reports = SqlReports(tx)
 
     @property
     def connection(self) -> Connection:
