@@ -43,8 +43,10 @@ def enroll(
     actor: str = "system",
     token_id: int | None = None,
 ) -> CandidateRecord:
-    """Create the candidate and start an instance pinned to ``workflow``, in one transaction."""
-    wf = deps.catalog.resolve(workflow)
+    """Create the candidate and start an instance pinned to ``workflow``, in one transaction. A bare workflow ID
+    starts on the release in force on ``on`` (default: today); ``ID@VERSION`` on that version."""
+    started_on = on or deps.today()
+    wf = deps.catalog.resolve_on(workflow, started_on)
     now = deps.clock.now()
     person = {**candidate.model_dump(mode="python"), "created_at": now}
     decided = start(
@@ -53,7 +55,7 @@ def enroll(
         org_id=candidate.org_id,
         birth_date=candidate.birth_date,
         attempt=1,
-        started_on=on or deps.today(),
+        started_on=started_on,
         now=now,
         rules=deps.rules(),
         candidate=person,
