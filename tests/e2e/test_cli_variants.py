@@ -7,7 +7,8 @@ import pytest
 from clitools import Run, as_json
 
 VARIANTS = ["enterprise_workers", "exceptions", "military_recruits", "readmission", "religious_believers", "students"]
-SHIPPED = sorted([f"{v}@{year}" for v in VARIANTS for year in ("2021", "2025")] + ["standard@2021", "standard@2025"])
+OTHERS = ["readmission@2025.1", "standard@2021", "standard@2025"]
+SHIPPED = sorted([f"{v}@{year}" for v in VARIANTS for year in ("2021", "2025")] + OTHERS)
 MIGRATE = ("migrate", "--from", "standard@2021", "--to", "standard@2025")
 
 
