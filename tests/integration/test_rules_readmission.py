@@ -96,3 +96,27 @@ def test_the_never_readmit_list_refuses_the_sympathiser_list_with_its_own_code(
 
     assert [r.code for r in refused.value.reasons] == ["readmission_never_allowed"]
     assert orgs.candidate("cuong").state == "prospect"
+
+
+def test_check_ahead_warns_before_the_vote_and_refuses_nothing(orgs: AdmissionFlow) -> None:
+    left = add_months(VOTE_ON, -36)
+    former_member(orgs, "readmission@2025.1", "lost_contact", left_party_on=left)
+    version = orgs.candidate("cuong").version
+
+    early = orgs.check_ahead("cuong", on=VOTE_ON - timedelta(days=1))
+    ready = orgs.check_ahead("cuong", on=VOTE_ON)
+
+    assert (early.ok, early.guards, [r["code"] for r in early.reasons]) == (
+        False,
+        ["readmission_ok"],
+        ["readmission_wait_not_over"],
+    )
+    assert early.reasons[0]["values"]["earliest_on"] == VOTE_ON.isoformat()
+    assert (ready.ok, ready.reasons, ready.workflow) == (True, [], "readmission@2025.1")
+    assert orgs.candidate("cuong").version == version  # nothing written
+
+
+def test_check_ahead_on_a_workflow_without_the_rule_judges_nothing(orgs: AdmissionFlow) -> None:
+    orgs.add_candidate(id="an", org_id="ks.anmy.ap1", full_name="Nguyễn Văn An", workflow="standard@2025")
+    found = orgs.check_ahead("an")
+    assert (found.ok, found.guards, found.on) == (True, [], date(2026, 1, 5))

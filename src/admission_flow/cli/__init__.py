@@ -5,6 +5,7 @@ from __future__ import annotations
 from admission_flow.cli import (  # noqa: F401 — they register their commands
     api_commands,
     migrate_command,
+    rules_commands,
     sink,
     time_commands,
     webhook_commands,
