@@ -67,6 +67,9 @@ class CandidateRecord(Record):
     dates: dict[str, str]
     flags: list[str]
     documents: dict[str, Any]
+    # Issue 12, item 8: the canonical state of the domain reference (§6.2): ``transfer_pending`` while the file is
+    # being transferred (flag ``transfer_in_progress``), else ``state``. See domain/canonical.py.
+    canonical_state: str | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from admission_flow.domain.canonical import canonical_state
 from admission_flow.domain.inputs import NewCandidate
 from admission_flow.domain.records import CandidateRecord
 from admission_flow.domain.stored import Instance, Person
@@ -30,6 +31,7 @@ def candidate_record(inst: Instance) -> CandidateRecord:
         dates=dict(inst.dates),
         flags=list(inst.flags),
         documents=dict(inst.documents),
+        canonical_state=canonical_state(inst.state, inst.flags),
     )
 
 
@@ -80,6 +82,7 @@ def enroll(
         dates={},
         flags=[],
         documents={},
+        canonical_state=values["state"],
     )
 
 
