@@ -50,6 +50,7 @@ from admission_flow.flow_imports import ImportDoors
 from admission_flow.flow_orgs import OrgHistoryDoors
 from admission_flow.flow_people import PeopleDoors
 from admission_flow.flow_reports import ReportDoors
+from admission_flow.flow_rules import RulesDoors
 from admission_flow.flow_targets import TargetDoors
 from admission_flow.flow_webhooks import WebhookDoors
 from admission_flow.flow_workflows import WorkflowDoors
@@ -81,6 +82,7 @@ class AdmissionFlow(
     HandoverDoors,
     ImportDoors,
     ReportDoors,
+    RulesDoors,
 ):
     """Start candidates, fire events, ask what can happen next and why not, read history, keep deadlines.
 

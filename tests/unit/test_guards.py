@@ -94,6 +94,7 @@ def test_the_default_registry_holds_every_builtin_guard_with_a_description() -> 
         "flag_set",
         "introducers_ok",
         "org_kind",
+        "readmission_ok",
         "vote_ratio",
     }
     assert set(REGISTRY.names()) == expected

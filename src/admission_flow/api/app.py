@@ -31,6 +31,7 @@ from admission_flow.api.routes_ops import router as ops
 from admission_flow.api.routes_orgs_history import router as orgs_history
 from admission_flow.api.routes_targets import router as targets
 from admission_flow.api.routes_reports import router as reports
+from admission_flow.api.routes_rules import router as rules
 from admission_flow.errors import AdmissionFlowError
 from admission_flow.flow import AdmissionFlow
 
@@ -68,6 +69,7 @@ def create_app(flow: AdmissionFlow) -> FastAPI:
     app.include_router(orgs_history)  # organisations over time
     app.include_router(targets)
     app.include_router(reports)
+    app.include_router(rules)
     app.add_exception_handler(RequestValidationError, problems.on_validation_error)
     app.add_exception_handler(StarletteHTTPException, problems.on_http_error)
     app.add_exception_handler(AdmissionFlowError, problems.on_package_error)

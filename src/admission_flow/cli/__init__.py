@@ -10,6 +10,7 @@ from admission_flow.cli import (  # noqa: F401 — they register their commands
     org_commands,
     people_commands,
     report_commands,
+    rules_commands,
     sink,
     target_commands,
     time_commands,

@@ -38,9 +38,11 @@ def candidate_add(
     old_card: OldCardOpt = None,
     manager: Annotated[bool, typer.Option(help="A leader or manager (lãnh đạo, quản lý).")] = False,
     workflow: Annotated[str | None, typer.Option(help="ID or ID@VERSION (default: settings).")] = None,
+    on: Annotated[str | None, typer.Option("--on", help="Paper date of entry (default: today).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Register a person and start them on a workflow (state: the workflow's initial state)."""
+    """Register a person and start them on a workflow (state: the workflow's initial state). A bare workflow ID
+    starts on the version in force on the --on date."""
     with open_flow(ctx) as flow:
         record = flow.add_candidate(
             id=candidate_id,
@@ -61,6 +63,7 @@ def candidate_add(
             old_card_no=old_card,
             manager=manager,
             workflow=workflow,
+            on=None if on is None else parse.parse_date(on),
         )
     if as_json:
         render.emit_json(record.as_dict())

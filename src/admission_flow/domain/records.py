@@ -73,6 +73,9 @@ class CandidateRecord(Record):
     party_card_no: str | None = None
     old_card_no: str | None = None
     manager: bool = False
+    # Issue 12, item 8: the canonical state of the domain reference (§6.2): ``transfer_pending`` while the file is
+    # being transferred (flag ``transfer_in_progress``), else ``state``. See domain/canonical.py.
+    canonical_state: str | None = None
 
 
 @dataclass(frozen=True)

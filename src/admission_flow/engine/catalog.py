@@ -188,6 +188,19 @@ class Catalog:
             raise NotFound("workflow", f"{workflow_id} on {on}")
         return best
 
+    def resolve_on(self, ref: str, on: date) -> CompiledWorkflow:
+        """``ID@VERSION`` as named; a bare ``ID``: the release in force on ``on`` (``in_force``), so a candidate
+        enrolled with a past paper date is judged by the rules of that date, not by the newest ones."""
+        try:
+            workflow_id, version = parse_workflow_ref(ref)
+        except ValueError:
+            raise NotFound("workflow", ref) from None
+        if version is not None:
+            return self.get(workflow_id, version)
+        if not any(wid == workflow_id for wid, _ in self._by_key):
+            raise NotFound("workflow", workflow_id)
+        return self.in_force(workflow_id, on)
+
     def get(self, workflow_id: str, version: str | None = None) -> CompiledWorkflow:
         if version is not None:
             try:

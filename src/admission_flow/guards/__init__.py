@@ -20,11 +20,13 @@ def default_registry() -> GuardRegistry:
     """A fresh registry holding every built-in guard."""
     from admission_flow.guards.authority import register_authority_guards
     from admission_flow.guards.limits import register_limit_guards
+    from admission_flow.guards.readmission import register_readmission_guards
 
     registry = GuardRegistry()
     register_builtin_guards(registry)
     register_limit_guards(registry)
     register_authority_guards(registry)
+    register_readmission_guards(registry)
     return registry
 
 

@@ -149,6 +149,11 @@ class IntroducersParams(GuardParams):
     union_documents: list[DocumentRef] = Field(
         default_factory=lambda: ["youth_union_resolution", "trade_union_resolution"]
     )
+    # The youth-age path (ĐL Art. 4.1; QĐ 24 §3.1; issue 12). Off by default: released versions keep their rule.
+    youth_path: bool = False
+    youth_max_age: int = Field(default=30, ge=0)  # completed years on `on`: at most this is youth age
+    youth_flag_max_age: int = Field(default=35, ge=0)  # above youth age up to this: either path, flagged [U]
+    youth_document: str = "youth_union_resolution"
 
 
 def _introducer_problem(rec: DocumentRecord, on: date, p: IntroducersParams) -> Reason | None:
@@ -186,6 +191,20 @@ def introducers_ok(ctx: GuardContext, p: IntroducersParams) -> Iterator[Reason]:
     members = list(ctx.documents.get(p.member_document, ()))
     problems = [_introducer_problem(rec, on, p) for rec in members]
     qualified = {_key(rec, i) for i, (rec, pr) in enumerate(zip(members, problems, strict=True)) if pr is None}
+    if p.youth_path and ctx.org.has_youth_union:
+        birth = ctx.candidate.birth_date
+        if birth is None:
+            yield reason("birth_date_missing", g, en="The birth date is not recorded", vi="Chưa có ngày sinh")
+            return
+        age = completed_months(birth, on) // 12
+        if age <= p.youth_max_age:
+            yield from _youth_introduction(ctx, len(qualified), age, p)
+            if not qualified:
+                yield from (pr for pr in problems if pr is not None)
+            return
+        flagged = age <= p.youth_flag_max_age  # may still be in the Youth Union: either path is accepted
+    else:
+        flagged = False
     union = any(ctx.documents.get(kind) for kind in p.union_documents)
     required = 1 if union else 2
     if len(qualified) >= required:
@@ -197,8 +216,32 @@ def introducers_ok(ctx: GuardContext, p: IntroducersParams) -> Iterator[Reason]:
     vi += ", có nghị quyết giới thiệu của Đoàn/Công đoàn" if union else ", không có nghị quyết của Đoàn/Công đoàn"
     vi += f"; cần {required}"
     values = {"qualifying_members": len(qualified), "union_introduction": union, "required": required}
+    if flagged:
+        values["youth_age_flagged"] = True
     yield reason("introducers_insufficient", g, en=en, vi=vi, **values)
     yield from (pr for pr in problems if pr is not None)
+
+
+def _youth_introduction(ctx: GuardContext, members: int, age: int, p: IntroducersParams) -> Iterator[Reason]:
+    """A youth-age candidate where the organisation has a Youth Union: a Youth Union member, introduced by the
+    grassroots Youth Union executive or a grassroots chi đoàn collective (Mẫu 4-KNĐ) plus one full member."""
+    g, values = "introducers_ok", {"age": age, "youth_max_age": p.youth_max_age}
+    if not ctx.candidate.youth_union_member:
+        en = f"At {age}, of Youth Union age where the organisation has a Youth Union, the candidate must be a member"
+        vi = f"Người vào Đảng {age} tuổi, trong độ tuổi đoàn, nơi có tổ chức Đoàn: phải là đoàn viên"
+        yield reason("youth_union_membership_required", g, en=en, vi=vi, **values)
+    if not ctx.documents.get(p.youth_document):
+        en = (
+            f"At {age}, the Youth Union's introduction (form 4-KNĐ) and one full member are needed; two members are not"
+        )
+        vi = f"Người vào Đảng {age} tuổi cần nghị quyết giới thiệu của Đoàn (Mẫu 4-KNĐ) và một đảng viên chính thức"
+        yield reason("youth_union_introduction_required", g, en=en, vi=vi, document=p.youth_document, **values)
+    if members < 1:
+        en, vi = (
+            "No qualifying full member introduces the candidate; 1 needed",
+            "Chưa có đảng viên chính thức đủ điều kiện giới thiệu; cần 1",
+        )
+        yield reason("introducers_insufficient", g, en=en, vi=vi, qualifying_members=0, required=1, **values)
 
 
 def _key(rec: DocumentRecord, index: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from admission_flow.domain.canonical import canonical_state
 from admission_flow.domain.inputs import NewCandidate
 from admission_flow.domain.records import CandidateRecord
 from admission_flow.domain.stored import Instance, Person
@@ -31,6 +32,7 @@ def candidate_record(inst: Instance) -> CandidateRecord:
         dates=dict(inst.dates),
         flags=list(inst.flags),
         documents=dict(inst.documents),
+        canonical_state=canonical_state(inst.state, inst.flags),
     )
 
 
@@ -44,8 +46,10 @@ def enroll(
     actor: str = "system",
     token_id: int | None = None,
 ) -> CandidateRecord:
-    """Create the candidate and start an instance pinned to ``workflow``, in one transaction."""
-    wf = deps.catalog.resolve(workflow)
+    """Create the candidate and start an instance pinned to ``workflow``, in one transaction. A bare workflow ID
+    starts on the release in force on ``on`` (default: today); ``ID@VERSION`` on that version."""
+    started_on = on or deps.today()
+    wf = deps.catalog.resolve_on(workflow, started_on)
     now = deps.clock.now()
     person = {**candidate.model_dump(mode="python"), "created_at": now}
     decided = start(
@@ -54,7 +58,7 @@ def enroll(
         org_id=candidate.org_id,
         birth_date=candidate.birth_date,
         attempt=1,
-        started_on=on or deps.today(),
+        started_on=started_on,
         now=now,
         rules=deps.rules(),
         candidate=person,
@@ -79,6 +83,7 @@ def enroll(
         dates={},
         flags=[],
         documents={},
+        canonical_state=values["state"],
     )
 
 

@@ -67,7 +67,7 @@ class Simulation:
         self.zone = deps.policy.zone
         for org in SAMPLE_ORGS:
             orgs.add_org(deps, NewOrg.model_validate({**org, "contacts": sample_contacts(org)}))
-        self.wf: CompiledWorkflow = deps.catalog.resolve(workflow)
+        self.wf: CompiledWorkflow = deps.catalog.resolve_on(workflow, start)
         person = NewCandidate(
             id=CANDIDATE,
             full_name="Nguyễn Văn Mẫu",

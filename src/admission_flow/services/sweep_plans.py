@@ -13,6 +13,7 @@ from datetime import date, datetime
 from json.encoder import encode_basestring_ascii as _str  # a str as a JSON string literal (json.dumps' own)
 from typing import Any
 
+from admission_flow.domain.helper import helper_contact
 from admission_flow.domain.recipients import collect_recipients, role_contacts
 from admission_flow.domain.records import OrgRecord
 from admission_flow.domain.stored import DEAD, PENDING, Claimed
@@ -155,9 +156,9 @@ class SweepPlans:
         audience = self._audiences.get((plan, row.org_id))
         if audience is None:
             audience = self._audiences[(plan, row.org_id)] = self._audience(uow, plan, row.org_id)
-        to = audience.recipients  # None when the candidate is a recipient: then who receives it differs per row
+        to = audience.recipients  # None when the candidate or the helper is a recipient: then it differs per row
         if to is None:
-            to = self._recipients(uow, plan, row.org_id, row.full_name, row.email)
+            to = self._recipients(uow, plan, row.org_id, row.full_name, row.email, row.instance_id)
         candidate = f'{{"id": {_str(row.candidate_id)}, "full_name": {_str(row.full_name)}}}'
         context_json = (
             f'{audience.context_head}, "candidate": {candidate}, "due_on": "{row.due_on.isoformat()}", '
@@ -175,16 +176,29 @@ class SweepPlans:
         }
 
     def _recipients(
-        self, uow: UnitOfWork, plan: RungPlan, org_id: str, full_name: str, email: str | None
+        self,
+        uow: UnitOfWork,
+        plan: RungPlan,
+        org_id: str,
+        full_name: str,
+        email: str | None,
+        instance_id: int | None = None,
     ) -> _Recipients:
-        people, missing = collect_recipients(
-            plan.roles, full_name, email, lambda role: self.contacts(uow, org_id, role)
-        )
+        def contacts(role: str) -> list[dict[str, str]]:
+            if role == "helper" and instance_id is not None:
+                # The helper named on the candidate's events (the latest naming wins); else the organisation's.
+                named = helper_contact(e.payload for e in uow.events.of_instance(instance_id))
+                if named is not None:
+                    return named
+            return self.contacts(uow, org_id, role)
+
+        people, missing = collect_recipients(plan.roles, full_name, email, contacts)
         names = ", ".join(p["name"] for p in people) or "đồng chí"
         return _Recipients(people, missing, _str(names), json.dumps(people))
 
     def _audience(self, uow: UnitOfWork, plan: RungPlan, org_id: str) -> _Audience:
         org = {"id": org_id, "name": self.ancestry(uow, org_id)[0].name}
         head = plan.head_json + ', "org": ' + json.dumps(org)
-        fixed = None if "candidate" in plan.roles else self._recipients(uow, plan, org_id, "", None)
+        per_row = "candidate" in plan.roles or "helper" in plan.roles
+        fixed = None if per_row else self._recipients(uow, plan, org_id, "", None)
         return _Audience(head, fixed)
