@@ -45,6 +45,7 @@ from admission_flow.engine.catalog import Catalog
 from admission_flow.errors import ConfigurationError
 from admission_flow.flow_access import AccessDoors
 from admission_flow.flow_candidates import CandidateDoors
+from admission_flow.flow_web import WebDoors
 from admission_flow.flow_webhooks import WebhookDoors
 from admission_flow.flow_workflows import WorkflowDoors
 from admission_flow.guards import GuardParams, GuardRegistry, NoParams
@@ -64,7 +65,7 @@ from admission_flow.settings import Settings, load_settings
 from admission_flow.workflow.spec import WorkflowSpec
 
 
-class AdmissionFlow(CandidateDoors, AccessDoors, WebhookDoors, WorkflowDoors):
+class AdmissionFlow(CandidateDoors, AccessDoors, WebhookDoors, WorkflowDoors, WebDoors):
     """Start candidates, fire events, ask what can happen next and why not, read history, keep deadlines.
 
     Build it with :meth:`from_settings`; call :meth:`upgrade_database` once per database; close it when done.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from admission_flow.domain.outcome import Outcome, Start, TimerPlan
@@ -25,6 +25,7 @@ from admission_flow.domain.stored import (
     Subscription,
     TimerRow,
 )
+from admission_flow.domain.web import StoredUser, UserRecord
 
 
 class Orgs(Protocol):
@@ -259,6 +260,38 @@ class Queries(Protocol):
         ...
 
 
+class Web(Protocol):
+    """The web dashboard: its users and sessions, and its pages' queries (each scoped to a subtree in SQL)."""
+
+    def insert_user(self, values: Mapping[str, Any]) -> int: ...
+
+    def user_by_login(self, login: str) -> StoredUser | None: ...
+
+    def users(self) -> list[UserRecord]: ...
+
+    def update_user(self, user_id: int, values: Mapping[str, Any]) -> None: ...
+
+    def insert_session(self, values: Mapping[str, Any]) -> None: ...
+
+    def session(self, secret_hash: str) -> tuple[StoredUser, str, datetime, datetime | None] | None:
+        """The session's user, form token, expiry and sign-out instant (None if unknown)."""
+        ...
+
+    def end_sessions(self, now: datetime, *, secret_hash: str | None = None, user_id: int | None = None) -> None: ...
+
+    def work(
+        self, within: str, keys: Sequence[tuple[str, str, str]], offset: int, limit: int
+    ) -> list[tuple[str, str, str, str, str, str]]:
+        """A page of candidates in one of ``keys`` (workflow id, version, state), nearest open deadline first."""
+        ...
+
+    def deadlines_of(self, candidate_ids: Sequence[str]) -> list[tuple[str, str, str, str, date, datetime]]: ...
+
+    def deadline_counts(self, within: str, now: datetime, today: date) -> list[tuple[str, int, int, int, int]]: ...
+
+    def pipeline_counts(self, within: str) -> list[tuple[str, str, str, int]]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def orgs(self) -> Orgs: ...
@@ -284,6 +317,9 @@ class UnitOfWork(Protocol):
     @property
     def webhooks(self) -> Webhooks: ...
 
+    @property
+    def web(self) -> Web: ...
+
     def write(self, outcome: Outcome) -> int:
         """Apply one decided event (instance, audit row, papers, move, timers); returns the audit row's id.
         Raises ``ConcurrentUpdate`` if the instance's version moved since it was loaded."""
@@ -303,4 +339,4 @@ class Database(Protocol):
     def transaction(self, *, readonly: bool = False) -> AbstractContextManager[UnitOfWork]: ...
 
 
-__all__ = ["Access", "Database", "Events", "Instances", "Orgs", "Outbox", "Queries", "Timers", "UnitOfWork", "Webhooks"]
+__all__ = ["Access", "Database", "Events", "Instances", "Orgs", "Outbox", "Queries", "Timers", "UnitOfWork", "Web", "Webhooks"]

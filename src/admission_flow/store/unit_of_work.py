@@ -25,6 +25,7 @@ from admission_flow.store.outbox import OutboxStatements, SqlOutbox
 from admission_flow.store.queries import SqlQueries
 from admission_flow.store.timers import SqlTimers, TimerStatements
 from admission_flow.store.transaction import Tx
+from admission_flow.store.web import SqlWeb
 from admission_flow.store.webhooks import SqlWebhooks, WebhookStatements
 
 
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
         self.queries = SqlQueries(tx)
         self.webhooks = SqlWebhooks(tx, statements.webhooks)
         self.access = SqlAccess(tx, statements.access)
+        self.web = SqlWeb(tx)
 
     @property
     def connection(self) -> Connection:
