@@ -339,4 +339,16 @@ class Database(Protocol):
     def transaction(self, *, readonly: bool = False) -> AbstractContextManager[UnitOfWork]: ...
 
 
-__all__ = ["Access", "Database", "Events", "Instances", "Orgs", "Outbox", "Queries", "Timers", "UnitOfWork", "Web", "Webhooks"]
+__all__ = [
+    "Access",
+    "Database",
+    "Events",
+    "Instances",
+    "Orgs",
+    "Outbox",
+    "Queries",
+    "Timers",
+    "UnitOfWork",
+    "Web",
+    "Webhooks",
+]

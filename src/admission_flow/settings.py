@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         ge=0,
         description="how long a process trusts an API token it has looked up (a revocation elsewhere bites after this)",
     )
+    # The web dashboard (issue 11).
+    web_secure_cookies: bool = Field(
+        default=False, description="mark the dashboard's cookies Secure (set it when served over HTTPS)"
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -30,6 +30,7 @@ from admission_flow.api.routes_catalog import router as catalog
 from admission_flow.api.routes_ops import router as ops
 from admission_flow.errors import AdmissionFlowError
 from admission_flow.flow import AdmissionFlow
+from admission_flow.web import mount as mount_dashboard
 
 log = logging.getLogger("admission_flow.api")
 
@@ -62,6 +63,7 @@ def create_app(flow: AdmissionFlow) -> FastAPI:
     app.include_router(candidates)
     app.include_router(catalog)
     app.include_router(ops)
+    mount_dashboard(app)  # the web dashboard under /web (issue 11)
     app.add_exception_handler(RequestValidationError, problems.on_validation_error)
     app.add_exception_handler(StarletteHTTPException, problems.on_http_error)
     app.add_exception_handler(AdmissionFlowError, problems.on_package_error)

@@ -7,6 +7,7 @@ from admission_flow.cli import (  # noqa: F401 — they register their commands
     migrate_command,
     sink,
     time_commands,
+    user_commands,
     webhook_commands,
 )
 from admission_flow.cli.app import app, main

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date, datetime
 
 from admission_flow.domain.records import OrgRecord
 from admission_flow.domain.web import DeadlineBoardRow, PipelineBoard, UserRecord, WorkItem, WorkPage
@@ -43,7 +44,7 @@ def my_work(deps: Deps, user: UserRecord, page: int = 1, per_page: int = PER_PAG
     with deps.db.transaction(readonly=True) as uow:
         rows = uow.web.work(user.org_id, sorted(keys), (page - 1) * per_page, per_page + 1)
         deadlines = uow.web.deadlines_of([r[0] for r in rows[:per_page]])
-    nearest: dict[str, tuple[str, str, str, object, object]] = {}
+    nearest: dict[str, tuple[str, str, str, date, datetime]] = {}
     for cid, wid, version, deadline_id, due_on, fire_at in deadlines:
         nearest.setdefault(cid, (wid, version, deadline_id, due_on, fire_at))
     now, today, calendar = deps.clock.now(), deps.today(), deps.calendar_of()
@@ -59,9 +60,9 @@ def my_work(deps: Deps, user: UserRecord, page: int = 1, per_page: int = PER_PAG
                 "deadline_label": d.label.model_dump(),
                 "basis": d.basis.model_dump() if d.basis else None,
                 "due_on": due_on,
-                "days_left": (due_on - today).days,  # type: ignore[operator]
-                "working_days_left": calendar.working_days_between(today, due_on),  # type: ignore[arg-type]
-                "overdue": fire_at <= now,  # type: ignore[operator]
+                "days_left": (due_on - today).days,
+                "working_days_left": calendar.working_days_between(today, due_on),
+                "overdue": fire_at <= now,
             }
         items.append(
             WorkItem(

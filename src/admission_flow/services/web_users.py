@@ -60,7 +60,9 @@ def add_user(
     known = known_roles(deps)
     bad = [r for r in roles if r not in known]
     if bad:
-        raise InvalidInput(f"roles: no workflow has {', '.join(map(repr, bad))}; known roles: {', '.join(sorted(known))}")
+        raise InvalidInput(
+            f"roles: no workflow has {', '.join(map(repr, bad))}; known roles: {', '.join(sorted(known))}"
+        )
     values = {
         "login": login,
         "display_name": display_name,

@@ -53,9 +53,7 @@ class SqlWeb:
         return int(found[0])
 
     def user_by_login(self, login: str) -> StoredUser | None:
-        row = self._tx.connection.execute(
-            select(*_USER, users.c.password_hash).where(users.c.login == login)
-        ).first()
+        row = self._tx.connection.execute(select(*_USER, users.c.password_hash).where(users.c.login == login)).first()
         return None if row is None else StoredUser(_user(row[:-1]), row[-1])
 
     def users(self) -> list[UserRecord]:
@@ -98,9 +96,7 @@ class SqlWeb:
         with none last, then by id."""
         if not keys:
             return []
-        nearest = (
-            select(func.min(timers.c.due_on)).where(_open_deadline()).correlate(instances).scalar_subquery()
-        )
+        nearest = select(func.min(timers.c.due_on)).where(_open_deadline()).correlate(instances).scalar_subquery()
         stmt = (
             select(
                 candidates.c.id,
@@ -120,7 +116,7 @@ class SqlWeb:
             .offset(offset)
             .limit(limit)
         )
-        return [tuple(r) for r in self._tx.connection.execute(stmt)]  # type: ignore[misc]
+        return [tuple(r) for r in self._tx.connection.execute(stmt)]
 
     def deadlines_of(self, candidate_ids: Sequence[str]) -> list[tuple[str, str, str, str, date, datetime]]:
         """The open deadlines of these candidates' current stays: (candidate, workflow id, version, deadline id,
@@ -140,7 +136,7 @@ class SqlWeb:
             .where(instances.c.candidate_id.in_(list(candidate_ids)), LATEST)
             .order_by(timers.c.due_on, timers.c.id)
         )
-        return [tuple(r) for r in self._tx.connection.execute(stmt)]  # type: ignore[misc]
+        return [tuple(r) for r in self._tx.connection.execute(stmt)]
 
     def deadline_counts(self, within: str, now: datetime, today: date) -> list[tuple[str, int, int, int, int]]:
         """Per organisation of ``within``'s subtree: open deadlines overdue (due instant passed), and due within
@@ -148,7 +144,9 @@ class SqlWeb:
         late = timers.c.fire_at <= now
 
         def within_days(days: int) -> Any:
-            return func.sum(case((and_(~late, timers.c.due_on <= date.fromordinal(today.toordinal() + days)), 1), else_=0))
+            return func.sum(
+                case((and_(~late, timers.c.due_on <= date.fromordinal(today.toordinal() + days)), 1), else_=0)
+            )
 
         stmt = (
             select(
@@ -164,7 +162,10 @@ class SqlWeb:
             .where(candidates.c.org_id.in_(subtree_ids(within, "scope")), LATEST)
             .group_by(candidates.c.org_id)
         )
-        return [(r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0)) for r in self._tx.connection.execute(stmt)]
+        return [
+            (r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0))
+            for r in self._tx.connection.execute(stmt)
+        ]
 
     def pipeline_counts(self, within: str) -> list[tuple[str, str, str, int]]:
         """Per organisation of ``within``'s subtree, workflow and state: how many candidates' latest attempts

@@ -41,7 +41,10 @@ def upgrade() -> None:
         sa.Column("id", BigId, autoincrement=True, nullable=False),
         sa.Column("secret_hash", sa.String(64), nullable=False),
         sa.Column(
-            "user_id", sa.Integer(), sa.ForeignKey("web_users.id", name="fk_web_sessions_user_id_web_users"), nullable=False
+            "user_id",
+            sa.Integer(),
+            sa.ForeignKey("web_users.id", name="fk_web_sessions_user_id_web_users"),
+            nullable=False,
         ),
         sa.Column("csrf_token", sa.String(64), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
