@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -134,11 +135,15 @@ def _render(
     spec = flow.workflow(person.workflow)
     role = _role(request, web.first(typed, "role"))
     options = flow.options(candidate_id, role=role, within=within)
-    labels = {t.trigger: t.label.model_dump() if t.label else None for t in spec.transitions}
+    labels: dict[str, dict[str, str] | None] = {}
+    for t in spec.transitions:  # a trigger routed several ways is labelled on its first transition
+        if labels.get(t.trigger) is None:
+            labels[t.trigger] = t.label.model_dump() if t.label else None
     return page(
         request,
         "candidate.html",
         status,
+        back=f"{web.PREFIX}/candidates/{quote(candidate_id, safe='')}",
         person=person,
         org=flow.org(person.org_id, within=within),
         state_label=spec.states[person.state].label.model_dump(),

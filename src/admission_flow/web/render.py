@@ -28,13 +28,14 @@ def language(request: Request) -> str:
     return found if found in LANGUAGES else "vi"
 
 
-def page(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+def page(request: Request, template: str, status: int = 200, *, back: str | None = None, **values: Any) -> HTMLResponse:
+    """Render ``template``; ``back`` is where the language switch returns (default: this page's address)."""
     lang = language(request)
     context = {
         "lang": lang,
         "t": words(lang),
         "label": lambda value, fallback="": label(value, lang, fallback),
-        "path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        "path": back or request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "session": getattr(request.state, "web_session", None),
         "active": "",
         **values,
