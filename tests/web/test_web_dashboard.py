@@ -2,7 +2,8 @@
 forms refused without their token, a secretary recording an event and reading a refusal's reasons, URLs of
 another organisation refused, a name holding ``<script>`` shown as text, and the phone-width layout.
 
-Screenshots of the main pages are written to ``docs/screenshots/`` from the SQLite run (the README shows two).
+Screenshots of the main pages are written to ``$ADMISSION_FLOW_WEB_SCREENSHOTS`` (``docs/screenshots`` for the
+README) from the SQLite run when that variable is set.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from webtools import SCREENSHOTS, SCRIPT_NAME, Site
 
 
 def shoot(request: pytest.FixtureRequest, page: Page, name: str) -> None:
-    """Save a full-page screenshot, once (from the SQLite case)."""
-    if "sqlite" in request.node.callspec.id:
+    """Save a full-page screenshot when asked to (``webtools.SCREENSHOTS``), from the SQLite case."""
+    if SCREENSHOTS is not None and "sqlite" in request.node.callspec.id:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
