@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, select, tuple_, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 
 from admission_flow.domain.stored import DONE, FAILED, PENDING
 from admission_flow.domain.web import StoredUser, UserRecord
@@ -38,6 +38,20 @@ def _open_deadline() -> Any:
         timers.c.state_epoch == instances.c.state_epoch,
         timers.c.rung == 0,
         timers.c.status.in_(_OPEN),
+    )
+
+
+def _in_states(keys: Sequence[tuple[str, str, str]]) -> Any:
+    """Instances in one of ``keys`` (workflow id, version, state): one ``state IN (...)`` per workflow version
+    (a list of (id, version, state) triples would be an OR of every triple, read row by row)."""
+    by_version: dict[tuple[str, str], list[str]] = {}
+    for wid, version, state in keys:
+        by_version.setdefault((wid, version), []).append(state)
+    return or_(
+        *(
+            and_(instances.c.workflow_id == wid, instances.c.workflow_version == version, instances.c.state.in_(states))
+            for (wid, version), states in sorted(by_version.items())
+        )
     )
 
 
@@ -96,7 +110,14 @@ class SqlWeb:
         with none last, then by id."""
         if not keys:
             return []
-        nearest = select(func.min(timers.c.due_on)).where(_open_deadline()).correlate(instances).scalar_subquery()
+        # The nearest open deadline of each instance's current stay, as one grouped pass over the deadline rows
+        # joined by hash (a correlated subquery per candidate cost ~10 µs a row on PostgreSQL).
+        nearest = (
+            select(timers.c.instance_id, timers.c.state_epoch, func.min(timers.c.due_on).label("due_on"))
+            .where(timers.c.rung == 0, timers.c.status.in_(_OPEN))
+            .group_by(timers.c.instance_id, timers.c.state_epoch)
+            .subquery("nearest")
+        )
         stmt = (
             select(
                 candidates.c.id,
@@ -107,12 +128,12 @@ class SqlWeb:
                 instances.c.state,
             )
             .join(instances, instances.c.candidate_id == candidates.c.id)
-            .where(
-                LATEST,
-                candidates.c.org_id.in_(subtree_ids(within, "scope")),
-                tuple_(instances.c.workflow_id, instances.c.workflow_version, instances.c.state).in_(list(keys)),
+            .outerjoin(
+                nearest,
+                and_(nearest.c.instance_id == instances.c.id, nearest.c.state_epoch == instances.c.state_epoch),
             )
-            .order_by(nearest.is_(None), nearest, candidates.c.id)
+            .where(LATEST, candidates.c.org_id.in_(subtree_ids(within, "scope")), _in_states(keys))
+            .order_by(nearest.c.due_on.asc().nulls_last(), candidates.c.id)
             .offset(offset)
             .limit(limit)
         )
