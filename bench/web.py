@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python bench/web.py                        # 100,000 candidates, PostgreSQL (ADMISSION_FLOW_TEST_POSTGRES_URL)
+    .venv/bin/python bench/web.py          # 100,000 candidates on ADMISSION_FLOW_TEST_POSTGRES_URL
     .venv/bin/python bench/web.py --candidates 20000 --repeat 5
 
 Set-up (in a fresh schema, dropped at the end): the sample tree plus ``--cells`` cells under its two grassroots
@@ -178,10 +178,10 @@ def main() -> None:
             for login in ("district", "commune"):
                 user = users[login]
                 for name, call in (
-                    ("my_work (page 1)", lambda: flow.my_work(user)),
-                    ("my_work (page 40)", lambda: flow.my_work(user, page=40)),
-                    ("deadline_board", lambda: flow.deadline_board(user)),
-                    ("pipeline_board", lambda: flow.pipeline_board(user)),
+                    ("my_work (page 1)", lambda user=user: flow.my_work(user)),
+                    ("my_work (page 40)", lambda user=user: flow.my_work(user, page=40)),
+                    ("deadline_board", lambda user=user: flow.deadline_board(user)),
+                    ("pipeline_board", lambda user=user: flow.pipeline_board(user)),
                 ):
                     median, worst = timed(call, args.repeat)
                     print(f"{'facade ' + login + ' ' + name:<34}{median:>10.0f}{worst:>10.0f}")
