@@ -52,6 +52,7 @@ from admission_flow.flow_people import PeopleDoors
 from admission_flow.flow_reports import ReportDoors
 from admission_flow.flow_rules import RulesDoors
 from admission_flow.flow_targets import TargetDoors
+from admission_flow.flow_web import WebDoors
 from admission_flow.flow_webhooks import WebhookDoors
 from admission_flow.flow_workflows import WorkflowDoors
 from admission_flow.guards import GuardParams, GuardRegistry, NoParams
@@ -83,6 +84,7 @@ class AdmissionFlow(
     ImportDoors,
     ReportDoors,
     RulesDoors,
+    WebDoors,
 ):
     """Start candidates, fire events, ask what can happen next and why not, read history, keep deadlines.
 

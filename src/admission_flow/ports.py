@@ -28,6 +28,7 @@ from admission_flow.domain.stored import (
     Subscription,
     TimerRow,
 )
+from admission_flow.domain.web import StoredUser, UserRecord
 
 
 class Orgs(Protocol):
@@ -436,6 +437,36 @@ class Reports(Protocol):
     def deadlines(self, root: str, today: date, until: date) -> list[tuple[str, str, int, int, date | None]]: ...
 
     def durations(self, root: str, on: date | None, start: date, end: date) -> list[tuple[str, int, float, int]]: ...
+class Web(Protocol):
+    """The web dashboard: its users and sessions, and its pages' queries (each scoped to a subtree in SQL)."""
+
+    def insert_user(self, values: Mapping[str, Any]) -> int: ...
+
+    def user_by_login(self, login: str) -> StoredUser | None: ...
+
+    def users(self) -> list[UserRecord]: ...
+
+    def update_user(self, user_id: int, values: Mapping[str, Any]) -> None: ...
+
+    def insert_session(self, values: Mapping[str, Any]) -> None: ...
+
+    def session(self, secret_hash: str) -> tuple[StoredUser, str, datetime, datetime | None] | None:
+        """The session's user, form token, expiry and sign-out instant (None if unknown)."""
+        ...
+
+    def end_sessions(self, now: datetime, *, secret_hash: str | None = None, user_id: int | None = None) -> None: ...
+
+    def work(
+        self, within: str, keys: Sequence[tuple[str, str, str]], offset: int, limit: int
+    ) -> list[tuple[str, str, str, str, str, str]]:
+        """A page of candidates in one of ``keys`` (workflow id, version, state), nearest open deadline first."""
+        ...
+
+    def deadlines_of(self, candidate_ids: Sequence[str]) -> list[tuple[str, str, str, str, date, datetime]]: ...
+
+    def deadline_counts(self, within: str, now: datetime, today: date) -> list[tuple[str, int, int, int, int]]: ...
+
+    def pipeline_counts(self, within: str) -> list[tuple[str, str, str, int]]: ...
 
 
 class UnitOfWork(Protocol):
@@ -477,6 +508,7 @@ class UnitOfWork(Protocol):
     def handover(self) -> Handover: ...
     def imports(self) -> Imports: ...
     def reports(self) -> Reports: ...
+    def web(self) -> Web: ...
 
     def write(self, outcome: Outcome) -> int:
         """Apply one decided event (instance, audit row, papers, move, timers); returns the audit row's id.
@@ -512,5 +544,11 @@ __all__ = [
     "Reports",
     "Timers",
     "UnitOfWork",
+    "Orgs",
+    "Outbox",
+    "Queries",
+    "Timers",
+    "UnitOfWork",
+    "Web",
     "Webhooks",
 ]

@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     report_upcoming_days: int = Field(default=30, ge=0, description="deadlines due within this many days")
     report_percent_decimals: int = Field(default=1, ge=0, le=4, description="decimal places of percentages")
     report_rounding: Literal["half_up", "down"] = Field(default="half_up", description="how percentages round")
+    # The web dashboard (issue 11).
+    web_secure_cookies: bool = Field(
+        default=False, description="mark the dashboard's cookies Secure (set it when served over HTTPS)"
+    )
 
     @field_validator("timezone")
     @classmethod

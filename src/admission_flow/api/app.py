@@ -34,6 +34,7 @@ from admission_flow.api.routes_reports import router as reports
 from admission_flow.api.routes_rules import router as rules
 from admission_flow.errors import AdmissionFlowError
 from admission_flow.flow import AdmissionFlow
+from admission_flow.web import mount as mount_dashboard
 
 log = logging.getLogger("admission_flow.api")
 
@@ -70,6 +71,7 @@ def create_app(flow: AdmissionFlow) -> FastAPI:
     app.include_router(targets)
     app.include_router(reports)
     app.include_router(rules)
+    mount_dashboard(app)  # the web dashboard under /web (issue 11)
     app.add_exception_handler(RequestValidationError, problems.on_validation_error)
     app.add_exception_handler(StarletteHTTPException, problems.on_http_error)
     app.add_exception_handler(AdmissionFlowError, problems.on_package_error)

@@ -14,6 +14,7 @@ from admission_flow.cli import (  # noqa: F401 — they register their commands
     sink,
     target_commands,
     time_commands,
+    user_commands,
     webhook_commands,
 )
 from admission_flow.cli.app import app, main

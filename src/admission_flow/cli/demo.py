@@ -18,6 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from admission_flow.cli import render
+from admission_flow.cli.demo_web import add_demo_users
 from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.errors import TransitionRefused
 from admission_flow.flow import AdmissionFlow
@@ -231,6 +232,7 @@ def run_demo(database: Path, workflows_dir: Path | None = None) -> None:
             _enrol(flow, person)
             drive(flow, person.id, person.start, person.until)
         _summary(flow, database, refused)
+        add_demo_users(flow, database)  # the dashboard's sign-ins (issue 11)
 
 
 def _summary(flow: AdmissionFlow, database: Path, refused: list[tuple[str, TransitionRefused]]) -> None:

@@ -330,6 +330,41 @@ class ImportBatch(Base):
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+# ---------------------------------------------------------------- the web dashboard (migration 0008_web)
+
+
+class WebUser(Base):
+    """A person who signs in to the dashboard: bound to an organisation subtree and roles, like an API token.
+    Only an argon2id hash of the password is kept; failed sign-ins are counted to throttle guessing."""
+
+    __tablename__ = "web_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    roles: Mapped[list[str]] = mapped_column(Json)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random secret, this row its SHA-256 and the form (CSRF) token."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 def table(model: type[Base]) -> Table:
     """The Core table of a model, typed as such (``__table__`` is typed as a generic FromClause)."""
     found = model.__table__

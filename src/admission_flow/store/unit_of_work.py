@@ -31,6 +31,7 @@ from admission_flow.store.queries import SqlQueries
 from admission_flow.store.reports import SqlReports
 from admission_flow.store.timers import SqlTimers, TimerStatements
 from admission_flow.store.transaction import Tx
+from admission_flow.store.web import SqlWeb
 from admission_flow.store.webhooks import SqlWebhooks, WebhookStatements
 
 
@@ -69,6 +70,7 @@ class SqlUnitOfWork:
         self.handover = SqlHandover(tx)
         self.imports = SqlImports(tx, statements.dialect)  # bulk import
         self.reports = SqlReports(tx)
+        self.web = SqlWeb(tx)
 
     @property
     def connection(self) -> Connection:
