@@ -54,9 +54,11 @@ def as_xlsx(report: Report) -> bytes:
     """A workbook: the report on the first sheet (header in bold, columns sized), the notes on the second."""
     from openpyxl import Workbook  # loaded only when a workbook is asked for
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    sheet = book.active
+    sheet = book.create_sheet(index=0)
+    book.remove(book.worksheets[1])  # the empty sheet a new workbook starts with
     sheet.title = report.name[:31]
     sheet.append(report.columns())
     for cell in sheet[1]:
@@ -65,7 +67,7 @@ def as_xlsx(report: Report) -> bytes:
         sheet.append([_cell(v) for v in values])
     for index, name in enumerate(report.columns(), start=1):
         widest = max([len(str(name)), *(len(str(_cell(r[index - 1]))) for r in report.table())])
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(60, widest + 2)
+        sheet.column_dimensions[get_column_letter(index)].width = min(60, widest + 2)
     notes = book.create_sheet("notes")
     notes.append([f"{report.title}: {report.org_name} ({report.org_id}), {report.period.label}"])
     for note in report.notes:

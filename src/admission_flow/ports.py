@@ -364,6 +364,8 @@ class Handover(Protocol):
 
     def by_personal_ids(self, personal_ids: Sequence[str], within: str | None) -> list[dict[str, Any]]:
         """The latest attempt of each person holding one of the numbers."""
+
+
 # ---- bulk import (issue 10 item 4) ----------------------------------------------------------------------------
 class Imports(Protocol):
     """A spreadsheet imported all or nothing: files seen before, identifiers taken, the tree, one batch."""
@@ -396,6 +398,8 @@ class Imports(Protocol):
     def finish_batch(self, record: dict[str, Any]) -> None:
         """After the last ``write``: record the file in ``imports`` (the same bytes again change nothing)."""
         ...
+
+
 # ---- reports (issue 10): the aggregates behind services/reports.py; each method is one SQL statement.
 class Reports(Protocol):
     def branches(self, root: str, on: date | None) -> list[tuple[str, str]]: ...
@@ -437,6 +441,8 @@ class Reports(Protocol):
     def deadlines(self, root: str, today: date, until: date) -> list[tuple[str, str, int, int, date | None]]: ...
 
     def durations(self, root: str, on: date | None, start: date, end: date) -> list[tuple[str, int, float, int]]: ...
+
+
 class Web(Protocol):
     """The web dashboard: its users and sessions, and its pages' queries (each scoped to a subtree in SQL)."""
 
@@ -496,6 +502,8 @@ class UnitOfWork(Protocol):
 
     @property
     def org_history(self) -> OrgHistory: ...
+
+    @property
     def people(self) -> People: ...
 
     @property
@@ -506,8 +514,14 @@ class UnitOfWork(Protocol):
 
     @property
     def handover(self) -> Handover: ...
+
+    @property
     def imports(self) -> Imports: ...
+
+    @property
     def reports(self) -> Reports: ...
+
+    @property
     def web(self) -> Web: ...
 
     def write(self, outcome: Outcome) -> int:
@@ -538,15 +552,7 @@ __all__ = [
     "Orgs",
     "Outbox",
     "Queries",
-    "Orgs",
-    "Outbox",
-    "Queries",
     "Reports",
-    "Timers",
-    "UnitOfWork",
-    "Orgs",
-    "Outbox",
-    "Queries",
     "Timers",
     "UnitOfWork",
     "Web",

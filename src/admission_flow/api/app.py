@@ -29,9 +29,9 @@ from admission_flow.api.routes_candidates import router as candidates
 from admission_flow.api.routes_catalog import router as catalog
 from admission_flow.api.routes_ops import router as ops
 from admission_flow.api.routes_orgs_history import router as orgs_history
-from admission_flow.api.routes_targets import router as targets
 from admission_flow.api.routes_reports import router as reports
 from admission_flow.api.routes_rules import router as rules
+from admission_flow.api.routes_targets import router as targets
 from admission_flow.errors import AdmissionFlowError
 from admission_flow.flow import AdmissionFlow
 from admission_flow.web import mount as mount_dashboard
