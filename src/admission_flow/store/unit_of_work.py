@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -55,22 +56,73 @@ class SqlUnitOfWork:
 
     def __init__(self, tx: Tx, statements: Statements) -> None:
         self.tx = tx
-        self.orgs = SqlOrgs(tx, statements.orgs)
-        self.instances = SqlInstances(tx, statements.instances)
-        self.events = SqlEvents(tx, statements.events)
-        self.timers = SqlTimers(tx, statements.timers)
-        self.outbox = SqlOutbox(tx, statements.outbox)
-        self.queries = SqlQueries(tx)
-        self.webhooks = SqlWebhooks(tx, statements.webhooks)
-        self.access = SqlAccess(tx, statements.access)
-        self.org_history = SqlOrgHistory(tx)  # organisations over time
-        self.people = SqlPeople(tx)
-        self.targets = SqlTargets(tx)
-        self.classes = SqlClasses(tx)
-        self.handover = SqlHandover(tx)
-        self.imports = SqlImports(tx, statements.dialect)  # bulk import
-        self.reports = SqlReports(tx)
-        self.web = SqlWeb(tx)
+        self._statements = statements
+
+    # Each repository is made on first use: a fire touches four of the sixteen, and making all of them for every
+    # transaction would cost each event a few microseconds for nothing.
+    @cached_property
+    def orgs(self) -> SqlOrgs:
+        return SqlOrgs(self.tx, self._statements.orgs)
+
+    @cached_property
+    def instances(self) -> SqlInstances:
+        return SqlInstances(self.tx, self._statements.instances)
+
+    @cached_property
+    def events(self) -> SqlEvents:
+        return SqlEvents(self.tx, self._statements.events)
+
+    @cached_property
+    def timers(self) -> SqlTimers:
+        return SqlTimers(self.tx, self._statements.timers)
+
+    @cached_property
+    def outbox(self) -> SqlOutbox:
+        return SqlOutbox(self.tx, self._statements.outbox)
+
+    @cached_property
+    def queries(self) -> SqlQueries:
+        return SqlQueries(self.tx)
+
+    @cached_property
+    def webhooks(self) -> SqlWebhooks:
+        return SqlWebhooks(self.tx, self._statements.webhooks)
+
+    @cached_property
+    def access(self) -> SqlAccess:
+        return SqlAccess(self.tx, self._statements.access)
+
+    @cached_property
+    def org_history(self) -> SqlOrgHistory:  # organisations over time
+        return SqlOrgHistory(self.tx)
+
+    @cached_property
+    def people(self) -> SqlPeople:
+        return SqlPeople(self.tx)
+
+    @cached_property
+    def targets(self) -> SqlTargets:
+        return SqlTargets(self.tx)
+
+    @cached_property
+    def classes(self) -> SqlClasses:
+        return SqlClasses(self.tx)
+
+    @cached_property
+    def handover(self) -> SqlHandover:
+        return SqlHandover(self.tx)
+
+    @cached_property
+    def imports(self) -> SqlImports:  # bulk import
+        return SqlImports(self.tx, self._statements.dialect)
+
+    @cached_property
+    def reports(self) -> SqlReports:
+        return SqlReports(self.tx)
+
+    @cached_property
+    def web(self) -> SqlWeb:
+        return SqlWeb(self.tx)
 
     @property
     def connection(self) -> Connection:
