@@ -6,7 +6,7 @@ The rows are copied from a *template*: one candidate taken through the real ``fl
 shifted so that the milestone it needs (``decide_admission`` by default) falls on the day asked. A path may stop
 early (the candidate is still at that stage) or end in a different last step (rejected, struck off), whose row is
 built like its predecessors. ``test_reports_seeds.py`` proves that candidates fired for real and fixture
-candidates are counted alike. ``bench/reports.py`` uses the same writer.
+candidates are counted alike. ``bench/reports.py`` copies the same template, expanding it in SQL for speed.
 """
 
 from __future__ import annotations

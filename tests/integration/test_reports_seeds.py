@@ -199,6 +199,14 @@ def test_seed_figures_are_reproduced(seeded: AdmissionFlow, subtests: Any) -> No
     with subtests.test("Kon Tum 2010: 20 religious people admitted (5 decided in late December)"):
         report = flow.report("composition", "kontum", year=2010)
         assert row(report, group="religious").count == 20
+    with subtests.test("Kon Tum 2010 counted by ceremony: the 5 decided in late December fall in 2011"):
+        by_ceremony = AdmissionFlow(flow.settings.model_copy(update={"report_count_admissions_by": "ceremony"}))
+        try:
+            report = by_ceremony.report("composition", "kontum", year=2010)
+            assert row(report, group="religious").count == 15
+            assert "`hold_ceremony` event (ceremony)" in report.notes[0]
+        finally:
+            by_ceremony.close()
     with subtests.test("Lào Cai: 587 admitted, 242 in enterprises, 5 students"):
         report = flow.report("composition", "laocai", start=date(2021, 1, 1), end=date(2023, 8, 31), decimals=2)
         assert row(report, group="enterprise").base == 587
