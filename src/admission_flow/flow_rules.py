@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from admission_flow.domain.checks import RuleCheck
+from admission_flow.domain.membership import MembershipDates
 from admission_flow.errors import InvalidInput
 from admission_flow.services import rules
 from admission_flow.services.deps import Deps
@@ -34,3 +35,9 @@ class RulesDoors:
         if not guards or any(not g or len(g) > 64 for g in guards) or len(guards) > 20:
             raise InvalidInput("guards: give 1 to 20 guard names of at most 64 characters")
         return rules.check_ahead(self._deps, candidate_id, trigger, list(guards), on, within)
+
+    def membership(self, candidate_id: str, *, on: date | None = None, within: str | None = None) -> MembershipDates:
+        """The official date of full membership (the day probation ends, however late the recognition) and the
+        party age on ``on`` (default today): from the admission decision, or for a re-admitted member from the
+        first decision (attribute ``first_admitted_on``) minus the months outside the Party."""
+        return rules.membership(self._deps, candidate_id, on, within)

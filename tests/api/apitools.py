@@ -51,6 +51,7 @@ ENDPOINTS = frozenset(
         ("GET", "/api/v1/candidates/{candidate_id}/deadlines"),
         ("GET", "/api/v1/candidates/{candidate_id}/competent"),
         ("GET", "/api/v1/candidates/{candidate_id}/check-ahead"),  # issue 12: tests/api/test_rules_api.py
+        ("GET", "/api/v1/candidates/{candidate_id}/membership"),  # issue 12: tests/api/test_rules_api.py
         ("GET", "/api/v1/workflows"),
         ("GET", "/api/v1/workflows/{workflow_id}/in-force"),
         ("GET", "/api/v1/workflows/{ref}"),

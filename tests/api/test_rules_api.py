@@ -42,3 +42,21 @@ def test_readmission_data_comes_with_the_event_and_check_ahead_warns_before_the_
     assert (ready.json()["ok"], ready.json()["guards"]) == (True, ["readmission_ok"])
     problem_of(client.get(f"{CANDIDATE}/nobody/check-ahead"), 404, "not_found")
     problem_of(client.get(f"{CANDIDATE}/cuong/check-ahead", params={"trigger": "nope"}), 400, "invalid_input")
+
+
+def test_membership_before_recognition_shows_no_party_age_yet(api: Api) -> None:
+    _, secret = api.token("ks.anmy", ["cell"])
+    client = api.client_with(secret)
+    assert client.post(
+        CANDIDATE, json={"id": "an", "org_id": "ks.anmy.ap1", "workflow": "standard", **PERSON}
+    ).is_success
+
+    found = client.get(f"{CANDIDATE}/an/membership", params={"on": "2026-01-05"})
+
+    assert found.status_code == 200, found.text
+    assert {k: found.json()[k] for k in ("recognised", "official_on", "party_age")} == {
+        "recognised": False,
+        "official_on": None,
+        "party_age": None,
+    }
+    problem_of(client.get(f"{CANDIDATE}/nobody/membership"), 404, "not_found")

@@ -27,6 +27,8 @@ def test_candidate_add_on_a_past_date_starts_on_the_rules_in_force_then(seeded: 
     assert "standard on 2019-04-01" in refused.stdout + refused.stderr
     history = as_json(seeded("history", "an", "--json"))
     assert history[0]["occurred_on"] == "2024-03-15"
+    membership = seeded("membership", "an").stdout
+    assert "party age on" in membership and "counted once recognised" in membership
 
 
 def test_readmission_data_from_the_cli_and_a_warning_before_the_vote(seeded: Run) -> None:

@@ -625,7 +625,7 @@ def test_pending_timers_keep_their_moments_across_the_migration(flow: AdmissionF
 
 def probationer(flow: AdmissionFlow, clock: ManualClock, cid: str = "an") -> date:
     """``cid`` on the newest standard version, probationary; returns the day to start a transfer on."""
-    enrol(flow, cid, "standard")
+    enrol(flow, cid, NEW)  # named: a bare "standard" picks the version in force on the (2025) paper date
     assert flow.candidate(cid).workflow == NEW
     assert drive(flow, cid, START, until="probationary").state == "probationary"
     day = last_on(flow, cid) + timedelta(days=10)

@@ -27,3 +27,15 @@ async def check_ahead(
     recorded now? ``ok`` and every reason; nothing is refused or written."""
     found = flow.check_ahead(candidate_id, trigger=trigger, guards=guard or None, on=on, within=who.org_id)
     return json_response(found.as_dict())
+
+
+@router.get("/{candidate_id}/membership", response_model=dict[str, Any], responses=documented(404))
+async def membership(
+    flow: Flow,
+    who: Reader,
+    candidate_id: str,
+    on: Annotated[date | None, Query(description="count the party age on this date (default: today)")] = None,
+) -> Response:
+    """The official date of full membership (the day probation ends) and the party age on ``on``: from the
+    admission decision, for a re-admitted member from the first decision minus the months outside the Party."""
+    return json_response(flow.membership(candidate_id, on=on, within=who.org_id).as_dict())

@@ -155,7 +155,9 @@ def _enrol(flow: AdmissionFlow, p: Person) -> None:
         education="upper_secondary",
         youth_union_member=p.birth.year >= 1991,
         on=p.start,
-        workflow=p.workflow,
+        # The demo's people run on the default version as it is today, whatever their (sometimes old) start
+        # date: a bare ID would pick the version in force then, and none is before 30/7/2021.
+        workflow=p.workflow or flow.workflow(flow.settings.default_workflow).key,
         **dict(p.extra),
     )
 

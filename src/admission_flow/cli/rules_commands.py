@@ -40,3 +40,23 @@ def check_ahead(
     render.out.print(head + "[yellow]would be refused[/yellow]")
     for r in found.reasons:
         render.out.print(f"  - {r['code']}: {r['message']['en']}\n    {r['message']['vi']}")
+
+
+@app.command("membership")
+@handled
+def membership(
+    ctx: typer.Context,
+    candidate_id: Annotated[str, typer.Argument(metavar="CANDIDATE")],
+    on: Annotated[str | None, typer.Option(help="Count the party age on this date (default: today).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The official date of full membership and the party age (from the admission decision)."""
+    with open_flow(ctx) as flow:
+        found = flow.membership(candidate_id, on=None if on is None else parse.parse_date(on))
+    if as_json:
+        render.emit_json(found.as_dict())
+        return
+    render.out.print(f"{found.candidate_id}: admission decided {found.admission_decided_on or '-'}")
+    status = "recognised" if found.recognised else "expected, not recognised yet"
+    render.out.print(f"  official full membership: {found.official_on or '-'} ({status})")
+    render.out.print(f"  party age on {found.on}: {found.party_age or '- (counted once recognised)'}")

@@ -13,6 +13,7 @@ from datetime import date
 
 from admission_flow.domain.checks import RuleCheck
 from admission_flow.domain.inputs import EventInput
+from admission_flow.domain.membership import MembershipDates, membership_dates
 from admission_flow.domain.records import reasons_as_dicts
 from admission_flow.engine.context import guard_context
 from admission_flow.engine.machine import BoundGuard, CompiledWorkflow
@@ -56,3 +57,12 @@ def check_ahead(
         ok=not reasons,
         reasons=reasons_as_dicts(reasons),
     )
+
+
+def membership(deps: Deps, candidate_id: str, on: date | None, within: str | None) -> MembershipDates:
+    """The official date of full membership and the party age on ``on`` (default: today), from what is recorded."""
+    on = on or deps.today()
+    with deps.db.transaction(readonly=True) as uow:
+        inst = load(uow, candidate_id, within)
+    recognised = inst.state == "full_member" or "full_member_since" in inst.dates
+    return membership_dates(candidate_id, inst.dates, inst.candidate.attributes or {}, recognised, on)
