@@ -17,8 +17,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/admission-flow demo
 
+# Both cores: every test makes its own SQLite file or PostgreSQL schema, so the two workers never meet.
+# PYTEST_ARGS adds options (e.g. PYTEST_ARGS="-n 0" for one process, or "-k reports").
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

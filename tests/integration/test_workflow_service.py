@@ -248,14 +248,15 @@ def test_the_upload_and_loader_bounds_come_from_the_settings(database_url: str, 
     tight = Settings(
         database_url=database_url,
         workflows_dir=ROOT / "workflows",
-        upload_max_bytes=500,
+        upload_max_bytes=len(MINIMAL.encode()) + 100,
         upload_max_states=3,
         workflow_max_number_chars=4,
     )
     flow = AdmissionFlow(tight)
     try:
-        assert problems_of(flow, MINIMAL + "x-padding: " + "x" * 500 + "\n") == [
-            "upload.yaml:1:1: the file is larger than 500 bytes, the most accepted (upload_max_bytes)"
+        most = len(MINIMAL.encode()) + 100
+        assert problems_of(flow, MINIMAL + "x-padding: " + "x" * 100 + "\n") == [
+            f"upload.yaml:1:1: the file is larger than {most:,} bytes, the most accepted (upload_max_bytes)"
         ]
         states = "".join(f"  s{i}: {{label: {{vi: a, en: b}}}}\n" for i in range(4))
         text = f'id: big\nversion: "1"\ntitle: {{vi: a, en: b}}\ninitial: s0\nstates:\n{states}transitions: []\n'
