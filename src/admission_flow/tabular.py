@@ -70,50 +70,68 @@ def write(fmt: str, header: Sequence[str], rows: Iterable[Sequence[Any]], title:
 
 
 def read(content: bytes, fmt: str, name: str) -> tuple[list[str], list[ReadRow]]:
-    """The header (stripped) and every non-empty data row of a CSV or XLSX file (the first sheet)."""
-    header, rows = _read_xlsx(content, name) if fmt == "xlsx" else _read_csv(content, name)
-    header = [str(h).strip() if h is not None else "" for h in header]
+    """The header (stripped) and every non-empty data row of a CSV or XLSX file (the first sheet), keyed by header."""
+    header, rows = read_rows(content, fmt, name)
     seen: set[str] = set()
     for column in header:
         if column and column in seen:
             raise InvalidInput(f"{name}:1: column {column!r} appears twice in the header")
         seen.add(column)
-    found: list[ReadRow] = []
-    for number, values in rows:
-        if len(found) >= MAX_ROWS:
-            raise InvalidInput(f"{name}: more than {MAX_ROWS:,} rows")
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-            continue
-        cells = {h: (values[i] if i < len(values) else None) for i, h in enumerate(header) if h}
-        found.append(ReadRow(number, cells))
+    if len(rows) > MAX_ROWS:
+        raise InvalidInput(f"{name}: more than {MAX_ROWS:,} rows")
+    found = [
+        ReadRow(number, {h: (values[i] if i < len(values) else None) for i, h in enumerate(header) if h})
+        for number, values in rows
+    ]
     return header, found
 
 
-def _read_csv(content: bytes, name: str) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
+def read_rows(
+    content: bytes, fmt: str, name: str, sheet: str | None = None
+) -> tuple[list[str], list[tuple[int, Sequence[Any]]]]:
+    """The header (each cell stripped text) and the non-empty data rows with their numbers as a person sees them
+    (the header is row 1). CSV: UTF-8 with or without a byte-order mark, comma, semicolon or tab (whichever the
+    header line holds most of). XLSX: ``sheet``, or the first."""
+    header, rows = _read_xlsx(content, name, sheet) if fmt == "xlsx" else _read_csv(content, name)
+    return [str(h).strip() if h is not None else "" for h in header], rows
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _read_csv(content: bytes, name: str) -> tuple[Sequence[Any], list[tuple[int, Sequence[Any]]]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{name}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from None
-    lines = list(csv.reader(io.StringIO(text, newline="")))
-    if not lines:
+    delimiter = max((",", ";", "\t"), key=text.split("\n", 1)[0].count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    if header is None:
         raise InvalidInput(f"{name}: the file is empty (a header row is needed)")
-    return lines[0], [(i + 2, list(r)) for i, r in enumerate(lines[1:])]
+    return header, [(i, r) for i, r in enumerate(reader, start=2) if not all(map(_blank, r))]
 
 
-def _read_xlsx(content: bytes, name: str) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
+def _read_xlsx(content: bytes, name: str, sheet: str | None) -> tuple[Sequence[Any], list[tuple[int, Sequence[Any]]]]:
     from zipfile import BadZipFile
 
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # loaded only for XLSX
 
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InvalidInput(f"{name}: not a readable XLSX file ({exc})") from None
+        raise InvalidInput(f"{name}: not a readable XLSX file ({type(exc).__name__}: {exc})") from None
     try:
-        sheet = book.worksheets[0]
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        if sheet is not None and sheet not in book.sheetnames:
+            raise InvalidInput(f"{name}: no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}")
+        found = (book[sheet] if sheet is not None else book.worksheets[0]).iter_rows(values_only=True)
+        header = next(found, None)
+        if header is None:
+            raise InvalidInput(f"{name}: the sheet is empty (a header row is needed)")
+        rows: list[tuple[int, Sequence[Any]]] = [
+            (i, r) for i, r in enumerate(found, start=2) if not all(map(_blank, r))
+        ]
     finally:
         book.close()
-    if not rows:
-        raise InvalidInput(f"{name}: the first sheet is empty (a header row is needed)")
-    return rows[0], [(i + 2, r) for i, r in enumerate(rows[1:])]
+    return header, rows
