@@ -113,7 +113,13 @@ def make_flow(url: str, workflows_dir: Path = WORKFLOWS, default_workflow: str =
 
 def written(raw: Raw, candidate_id: str, *, candidate: bool = False, extra: bool = False) -> dict[str, list[Any]]:
     """The rows of a candidate's (latest) instance: the instance and its events; with ``candidate`` the candidate
-    row, with ``extra`` its documents and timers."""
+    row, with ``extra`` its documents and timers. JSON columns are compared as values, not as text (the two
+    paths encode them with different encoders)."""
+    found = _written(raw, candidate_id, candidate=candidate, extra=extra)
+    return {table: [raw.decoded(table, r) for r in rows] for table, rows in found.items()}
+
+
+def _written(raw: Raw, candidate_id: str, *, candidate: bool, extra: bool) -> dict[str, list[Any]]:
     instance = raw.one("SELECT * FROM instances WHERE candidate_id = ? ORDER BY attempt DESC LIMIT 1", (candidate_id,))
     found: dict[str, list[Any]] = {"instances": [instance]}
     if candidate:
@@ -919,7 +925,7 @@ class EnrolMode:
         self.flow, self.raw = flow, raw
         add_sample_orgs(flow)
         flow.add_candidate(id="reference", on=FIRE_ON, **candidate_values(0))
-        rows = written(raw, "reference", candidate=True, extra=True)
+        rows = _written(raw, "reference", candidate=True, extra=True)
         (candidate,), (instance,), (event,) = rows["candidates"], rows["instances"], rows["events"]
         timers = raw.rows("SELECT * FROM timers WHERE instance_id = ? ORDER BY id", (instance["id"],))
         if any(t["created_at"] != event["recorded_at"] for t in timers):
