@@ -79,6 +79,7 @@ class Catalog:
     ) -> None:
         self._by_key: dict[Key, CompiledWorkflow] = {}
         self._newest: dict[str, CompiledWorkflow] = {}  # the catalog never changes after it is built
+        self._by_release: dict[str, list[tuple[date, CompiledWorkflow]]] = {}
         for wf in workflows:
             self._by_key[(wf.spec.id, wf.spec.version)] = wf
         # What the versions were checked against, and their merged documents (positions included), so that one
@@ -175,18 +176,24 @@ class Catalog:
         """The version of ``workflow_id`` a candidate starting on ``on`` gets: among the releases (never a draft)
         whose ``in_force_from`` is not after ``on`` (none given: in force since always), the one that came into
         force last; on the same day, the newest version."""
-        best: CompiledWorkflow | None = None
-        best_rank: tuple[date, tuple[tuple[int, int | str], ...]] | None = None
-        for (wid, version), wf in self._by_key.items():
-            release, order = _version_key(version)
-            since = wf.spec.in_force_from or date.min
-            if wid != workflow_id or not release or since > on:
-                continue
-            if best_rank is None or (since, order) > best_rank:
-                best, best_rank = wf, (since, order)
-        if best is None:
-            raise NotFound("workflow", f"{workflow_id} on {on}")
-        return best
+        for since, wf in self._releases(workflow_id):  # latest into force first
+            if since <= on:
+                return wf
+        raise self._not_found(f"{workflow_id} on {on}")
+
+    def _releases(self, workflow_id: str) -> list[tuple[date, CompiledWorkflow]]:
+        """``workflow_id``'s releases with the day each came into force, the last into force (then the newest
+        version) first; worked out once per ID, as the catalog never changes."""
+        found = self._by_release.get(workflow_id)
+        if found is None:
+            ranked = []
+            for (wid, version), wf in self._by_key.items():
+                release, order = _version_key(version)
+                if wid == workflow_id and release:
+                    ranked.append(((wf.spec.in_force_from or date.min, order), wf))
+            ranked.sort(key=lambda item: item[0], reverse=True)
+            found = self._by_release[workflow_id] = [(rank[0], wf) for rank, wf in ranked]
+        return found
 
     def resolve_on(self, ref: str, on: date) -> CompiledWorkflow:
         """``ID@VERSION`` as named; a bare ``ID``: the release in force on ``on`` (``in_force``), so a candidate
@@ -197,8 +204,8 @@ class Catalog:
             raise NotFound("workflow", ref) from None
         if version is not None:
             return self.get(workflow_id, version)
-        if not any(wid == workflow_id for wid, _ in self._by_key):
-            raise NotFound("workflow", workflow_id)
+        if not self._releases(workflow_id) and not any(wid == workflow_id for wid, _ in self._by_key):
+            raise self._not_found(workflow_id)
         return self.in_force(workflow_id, on)
 
     def get(self, workflow_id: str, version: str | None = None) -> CompiledWorkflow:
