@@ -105,6 +105,9 @@ class Events(Protocol):
 
     def of_instance(self, instance_id: int) -> list[EventRecord]: ...
 
+    def naming_helpers(self, instance_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        """Payloads of the events naming a helper, oldest first, by instance."""
+
 
 class Timers(Protocol):
     def of_stay(self, instance_id: int, epoch: int) -> list[TimerRow]:

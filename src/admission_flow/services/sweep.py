@@ -111,6 +111,7 @@ def _process(
     outbox: list[dict[str, Any]] = []
     finished: dict[tuple[str, str], list[int]] = {}
     moved: dict[int, dict[str, Any]] = {}  # instances an automatic event changed earlier in this batch
+    plans.begin_batch(rows)
     for row in rows:
         if row.instance_id in moved:
             row = row._replace(**moved[row.instance_id])

@@ -129,6 +129,12 @@ class SweepPlans:
         self._ancestry: dict[str, list[OrgRecord]] = {}
         self._contacts: dict[tuple[str, str], list[dict[str, str]]] = {}
         self._audiences: dict[tuple[RungPlan, str], _Audience] = {}
+        self._batch: list[int] = []  # the instances of the batch being swept
+        self._helpers: dict[int, list[dict[str, Any]]] | None = None  # their events naming a helper, read once
+
+    def begin_batch(self, rows: list[Claimed]) -> None:
+        """A new batch: who its candidates' helpers are is read (once, for all of them) when a reminder needs it."""
+        self._batch, self._helpers = [row.instance_id for row in rows], None
 
     def ancestry(self, uow: UnitOfWork, org_id: str) -> list[OrgRecord]:
         found = self._ancestry.get(org_id)
@@ -187,7 +193,9 @@ class SweepPlans:
         def contacts(role: str) -> list[dict[str, str]]:
             if role == "helper" and instance_id is not None:
                 # The helper named on the candidate's events (the latest naming wins); else the organisation's.
-                named = helper_contact(e.payload for e in uow.events.of_instance(instance_id))
+                if self._helpers is None:
+                    self._helpers = uow.events.naming_helpers(self._batch or [instance_id])
+                named = helper_contact(self._helpers.get(instance_id, ()))
                 if named is not None:
                     return named
             return self.contacts(uow, org_id, role)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Dialect, insert, select
+from sqlalchemy import Dialect, insert, or_, select
 
+from admission_flow.domain.helper import HELPER_KEYS
 from admission_flow.domain.records import EventRecord
 from admission_flow.domain.stored import KeyedEvent
 from admission_flow.store.prepared import Prepared
@@ -72,6 +73,25 @@ class SqlEvents:
         ).where(events.c.idempotency_key == key)
         row = self._tx.connection.execute(stmt).first()
         return None if row is None else KeyedEvent(*row)
+
+    def naming_helpers(self, instance_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        """The payloads of these instances' events that name a helper (data ``helper`` or ``helper_email``),
+        oldest first per instance: one query for a whole sweep batch, filtered in SQL."""
+        if not instance_ids:
+            return {}
+        payload = events.c.payload
+        stmt = (
+            select(events.c.instance_id, payload)
+            .where(
+                events.c.instance_id.in_(sorted(set(instance_ids))),
+                or_(*(payload[key].as_string().is_not(None) for key in HELPER_KEYS)),
+            )
+            .order_by(events.c.instance_id, events.c.seq)
+        )
+        found: dict[int, list[dict[str, Any]]] = {}
+        for instance_id, data in self._tx.connection.execute(stmt):
+            found.setdefault(instance_id, []).append(data or {})
+        return found
 
     def of_instance(self, instance_id: int) -> list[EventRecord]:
         stmt = select(events).where(events.c.instance_id == instance_id).order_by(events.c.seq)
