@@ -67,6 +67,7 @@ class Timing:
     unit: str
     units: int = 0
     seconds: float = 0.0
+    cpu: float = 0.0  # this thread's CPU seconds: what other processes on a busy machine inflate far less
 
     @property
     def rate(self) -> float:
@@ -75,6 +76,10 @@ class Timing:
     @property
     def micros(self) -> float:
         return 1e6 * self.seconds / self.units if self.units else 0.0
+
+    @property
+    def cpu_micros(self) -> float:
+        return 1e6 * self.cpu / self.units if self.units else 0.0
 
 
 def items_for(mode: Mode, units: int) -> int:
@@ -96,6 +101,7 @@ def compare(database: str, mode: Mode, items: int, warmup: int, rounds: int) -> 
         for path in paths if r % 2 == 0 else reversed(paths):
             sample = path.run(chunk)
             timings[path.name].seconds += sample.seconds
+            timings[path.name].cpu += sample.cpu
             timings[path.name].units += sample.units
     return list(timings.values())
 
@@ -370,7 +376,7 @@ def bench_database(database: str, opts: Options, workdir: Path | None = None) ->
 def print_table(timings: Sequence[Timing]) -> None:
     print(
         f"\n{'database':<11} {'mode':<9} {'path':<15} {'count':>7} {'unit':<10} {'seconds':>8} {'per s':>8}"
-        f" {'µs/unit':>8} {'af ÷ floor':>18}"
+        f" {'µs/unit':>8} {'af ÷ floor':>18} {'cpu µs':>8} {'cpu ratio':>9}"
     )
     groups: dict[tuple[str, str], dict[str, Timing]] = {}
     for t in timings:
@@ -379,11 +385,13 @@ def print_table(timings: Sequence[Timing]) -> None:
         flow, floor = paths["admission_flow"], paths["raw floor"]
         ratio = flow.rate / floor.rate
         verdict = "meets" if ratio >= TARGET_RATIO else "below"
+        cpu_ratio = floor.cpu_micros / flow.cpu_micros if flow.cpu_micros else 0.0
         for t in (flow, floor):
             cell = f"{ratio:.2f} ({verdict} {TARGET_RATIO})" if t is flow else ""
+            cpu_cell = f"{cpu_ratio:.2f}" if t is flow else ""
             print(
                 f"{database:<11} {mode:<9} {t.path:<15} {t.units:>7,} {t.unit + 's':<10} {t.seconds:8.2f}"
-                f" {t.rate:8.0f} {t.micros:8.1f} {cell:>18}"
+                f" {t.rate:8.0f} {t.micros:8.1f} {cell:>18} {t.cpu_micros:8.1f} {cpu_cell:>9}"
             )
         print(f"{'':<11} {'':<9} {'overhead':<15} {'':>7} {'':<10} {'':>8} {'':>8} {flow.micros - floor.micros:8.1f}")
 

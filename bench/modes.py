@@ -71,6 +71,17 @@ MODES = ("internal", "chain", "standard", "enrol")
 class Sample:
     seconds: float
     units: int  # events, or candidates for enrol
+    cpu: float = 0.0  # this thread's CPU seconds over the same loop (both paths run in this thread)
+
+
+def started() -> tuple[float, float]:
+    """The wall clock and this thread's CPU clock, read at the start of a timed loop."""
+    return time.perf_counter(), time.thread_time()
+
+
+def since(start: tuple[float, float], units: int) -> Sample:
+    """The sample of a loop begun at ``start`` (see :func:`started`) that did ``units``."""
+    return Sample(time.perf_counter() - start[0], units, time.thread_time() - start[1])
 
 
 class TimedPath(Protocol):
@@ -277,10 +288,10 @@ class Fires:
 
     def run(self, items: int) -> Sample:
         fire, pick = self.firing.fire, self.rr.next
-        start = time.perf_counter()
+        start = started()
         for _ in range(items):
             fire(*pick())
-        return Sample(time.perf_counter() - start, items)
+        return since(start, items)
 
 
 class InternalMode:
@@ -418,11 +429,11 @@ class ChainFlow:
     def run(self, items: int) -> Sample:
         ids = [candidate_id for _, candidate_id in self.pool.take(items)]
         fire = self.flow.fire
-        start = time.perf_counter()
+        start = started()
         for candidate_id in ids:
             for trigger, _, _ in CHAIN_STEPS:
                 fire(candidate_id, trigger, on=FIRE_ON, role=CHAIN_ROLE, actor=CHAIN_ACTOR)
-        return Sample(time.perf_counter() - start, len(ids) * len(CHAIN_STEPS))
+        return since(start, len(ids) * len(CHAIN_STEPS))
 
 
 class ChainFloor:
@@ -444,11 +455,11 @@ class ChainFloor:
     def run(self, items: int) -> Sample:
         ids = [candidate_id for _, candidate_id in self.pool.take(items)]
         fire = self.fire
-        start = time.perf_counter()
+        start = started()
         for candidate_id in ids:
             for step in CHAIN_STEPS:
                 fire(candidate_id, step)
-        return Sample(time.perf_counter() - start, len(ids) * len(CHAIN_STEPS))
+        return since(start, len(ids) * len(CHAIN_STEPS))
 
     def fire(self, candidate_id: str, step: tuple[str, str, str]) -> None:
         raw, cursor, on = self.raw, self.raw.cursor, self.on
@@ -682,11 +693,11 @@ class StandardFlow:
     def run(self, items: int) -> Sample:
         plan = [(cid, self.calls[candidate_values(i)["org_id"]]) for i, cid in self.pool.take(items)]
         fire = self.flow.fire
-        start = time.perf_counter()
+        start = started()
         for candidate_id, calls in plan:
             for call in calls:
                 fire(candidate_id, call.trigger, **call.kwargs)
-        return Sample(time.perf_counter() - start, sum(len(calls) for _, calls in plan))
+        return since(start, sum(len(calls) for _, calls in plan))
 
 
 class StandardFloor:
@@ -715,11 +726,11 @@ class StandardFloor:
     def run(self, items: int) -> Sample:
         plan = [(cid, self.steps[candidate_values(i)["org_id"]]) for i, cid in self.pool.take(items)]
         fire = self.fire
-        start = time.perf_counter()
+        start = started()
         for candidate_id, steps in plan:
             for step in steps:
                 fire(candidate_id, step)
-        return Sample(time.perf_counter() - start, sum(len(steps) for _, steps in plan))
+        return since(start, sum(len(steps) for _, steps in plan))
 
     def fire(self, candidate_id: str, step: StepWrites) -> None:
         raw, cursor = self.raw, self.raw.cursor
@@ -835,10 +846,10 @@ class EnrolFlow:
     def run(self, items: int) -> Sample:
         batch = [(f"{self.prefix}-{i:05d}", candidate_values(i)) for i in (next(self.next) for _ in range(items))]
         add = self.flow.add_candidate
-        start = time.perf_counter()
+        start = started()
         for candidate_id, values in batch:
             add(id=candidate_id, on=FIRE_ON, **values)
-        return Sample(time.perf_counter() - start, items)
+        return since(start, items)
 
 
 @dataclass(frozen=True)
@@ -872,10 +883,10 @@ class EnrolFloor:
     def run(self, items: int) -> Sample:
         batch = [(f"{self.prefix}-{i:05d}", candidate_values(i)) for i in (next(self.next) for _ in range(items))]
         enrol = self.enrol
-        start = time.perf_counter()
+        start = started()
         for candidate_id, values in batch:
             enrol(candidate_id, values)
-        return Sample(time.perf_counter() - start, items)
+        return since(start, items)
 
     def enrol(self, candidate_id: str, values: Mapping[str, Any]) -> None:
         raw, cursor, w = self.raw, self.raw.cursor, self.writes
