@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Dialect
 from sqlalchemy.sql.elements import ClauseElement
 
+from admission_flow.store.types import fast_bind_processor, fast_result_processor
+
 Processor = Callable[[Any], Any]
 
 
@@ -46,29 +48,16 @@ class Prepared:
             if not bind.required and bind.value is not None
         }
         for name, bind in compiled.binds.items():  # type: ignore[attr-defined]
-            process = bind.type._cached_bind_processor(dialect)
+            process = fast_bind_processor(bind.type, dialect) or bind.type._cached_bind_processor(dialect)
             if process is not None and name not in raw:
                 self.binds[name] = process
         columns = getattr(compiled, "_result_columns", [])
-        self.results: list[Processor | None] = [c.type._cached_result_processor(dialect, None) for c in columns]
-        # The per-call loops below touch only what needs converting (this runs on every fire and swept row).
+        self.results: list[Processor | None] = [
+            fast_result_processor(c.type, dialect) or c.type._cached_result_processor(dialect, None) for c in columns
+        ]
+        # The per-call work touches only what needs converting (this runs on every fire and swept row).
         self._converting = [(i, p) for i, p in enumerate(self.results) if p is not None]
-        self._positions = None if self.order is None else [(n, self.binds.get(n)) for n in self.order]
-
-    def parameters(self, values: Mapping[str, Any]) -> Any:
-        given = {**self.defaults, **values} if self.defaults else values
-        if self._positions is not None:
-            out = []
-            for name, process in self._positions:
-                value = given[name]
-                out.append(value if process is None or value is None else process(value))
-            return tuple(out)
-        converted = dict(given)
-        for name, process in self.binds.items():
-            value = converted.get(name)
-            if value is not None:
-                converted[name] = process(value)
-        return converted
+        self.parameters = _parameters_function(self.order, self.binds, self.defaults)
 
     def _convert(self, row: Sequence[Any]) -> tuple[Any, ...]:
         if not self._converting:
@@ -105,3 +94,36 @@ class Prepared:
                     merged[k] = self.binds[k](merged[k])
             params.append(merged if self.order is None else tuple(map(merged.__getitem__, self.order)))
         cursor.executemany(self.sql, params)
+
+
+def _parameters_function(
+    order: Sequence[str] | None, binds: Mapping[str, Processor], defaults: Mapping[str, Any]
+) -> Callable[[Mapping[str, Any]], Any]:
+    """The function turning a statement's named values into what the driver takes, written out for this statement
+    (one tuple display, or one dict and its conversions) instead of a loop over its binds on every call: about
+    half the cost on the fire path's 11- and 18-value statements. Values win over the statement's own literals
+    (``defaults``); a value that is None is never converted; a missing one raises ``KeyError``."""
+    names: dict[str, Any] = {"_defaults": dict(defaults)}
+    lines = ["def parameters(values):"]
+    if order is not None:
+        items = []
+        for k, name in enumerate(order):
+            read = f"values.get({name!r}, _d{k})" if name in defaults else f"values[{name!r}]"
+            if name in defaults:
+                names[f"_d{k}"] = defaults[name]
+            if name in binds:
+                names[f"_p{k}"] = binds[name]
+                items.append(f"(None if (x := {read}) is None else _p{k}(x))")
+            else:
+                items.append(read)
+        lines.append(f"    return ({', '.join(items)}{',' if len(items) == 1 else ''})")
+    else:
+        lines.append("    out = {**_defaults, **values}" if defaults else "    out = dict(values)")
+        for k, name in enumerate(binds):
+            names[f"_p{k}"] = binds[name]
+            lines.append(f"    if (x := out.get({name!r})) is not None:")
+            lines.append(f"        out[{name!r}] = _p{k}(x)")
+        lines.append("    return out")
+    exec("\n".join(lines), names)  # the code is built above from the statement's own bind names only
+    function: Callable[[Mapping[str, Any]], Any] = names["parameters"]
+    return function
