@@ -10,17 +10,18 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Dialect, bindparam, func, insert, select, update
+from sqlalchemy import Dialect, bindparam, exists, func, insert, select, true, update
 from sqlalchemy.orm import aliased
 
 from admission_flow.domain.stored import Instance, OrgNode, Person
 from admission_flow.store.orgs import subtree_ids
 from admission_flow.store.prepared import Prepared
-from admission_flow.store.schema import Candidate, Org, table
+from admission_flow.store.schema import Candidate, Org, Webhook, table
 from admission_flow.store.schema import Instance as InstanceModel
 from admission_flow.store.transaction import Tx
 
 orgs, candidates, instances = table(Org), table(Candidate), table(InstanceModel)
+webhooks = table(Webhook)
 _parent = aliased(Org)
 
 _INSTANCE_COLUMNS = tuple(
@@ -42,15 +43,21 @@ LOAD_INSTANCE = (
     .join(orgs, orgs.c.id == candidates.c.org_id)
     .outerjoin(_parent, _parent.id == orgs.c.parent_id)
 )
+# An event's first read also says whether any webhook subscription is active (one more column, computed once
+# per statement), so that queueing the event's webhook calls needs no statement of its own when none is: on
+# PostgreSQL that is a round trip per event saved.
+_WEBHOOKS_ACTIVE = exists().where(webhooks.c.active == true()).label("webhooks_active")
 # Hot-path statements are built once, with bind parameters: building a statement per call costs SQLAlchemy
 # more than the database spends executing it.
 _LOAD_BY_CANDIDATE = (
-    LOAD_INSTANCE.where(instances.c.candidate_id == bindparam("cid")).order_by(instances.c.attempt.desc()).limit(1)
+    LOAD_INSTANCE.add_columns(_WEBHOOKS_ACTIVE)
+    .where(instances.c.candidate_id == bindparam("cid"))
+    .order_by(instances.c.attempt.desc())
+    .limit(1)
 )
 _LOAD_WITHIN = (
-    LOAD_INSTANCE.where(
-        instances.c.candidate_id == bindparam("cid"), candidates.c.org_id.in_(subtree_ids(bindparam("root")))
-    )
+    LOAD_INSTANCE.add_columns(_WEBHOOKS_ACTIVE)
+    .where(instances.c.candidate_id == bindparam("cid"), candidates.c.org_id.in_(subtree_ids(bindparam("root"))))
     .order_by(instances.c.attempt.desc())
     .limit(1)
 )
@@ -108,7 +115,10 @@ class SqlInstances:
             found = self._sql.load.first(self._tx.cursor(), {"cid": candidate_id})
         else:
             found = self._sql.load_within.first(self._tx.cursor(), {"cid": candidate_id, "root": within})
-        return None if found is None else instance_of(found)
+        if found is None:
+            return None
+        self._tx.webhooks_active = bool(found[-1])
+        return instance_of(found[:-1])
 
     def load_by_ids(self, instance_ids: Sequence[int]) -> dict[int, Instance]:
         rows = self._tx.connection.execute(LOAD_INSTANCE.where(instances.c.id.in_(list(instance_ids))))

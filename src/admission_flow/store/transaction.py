@@ -22,6 +22,9 @@ class Tx:
         self._connection: Connection | None = None
         self._cursor: Any = None
         self._readonly = readonly
+        # Whether a webhook subscription was active when this transaction loaded an instance (None: not known;
+        # store/instances.py sets it, store/webhooks.py reads it and forgets it on any change of subscriptions).
+        self.webhooks_active: bool | None = None
 
     def begin(self) -> None:
         if self._sqlite:  # pysqlite runs with isolation_level=None: transactions are ours (store/engine.py)

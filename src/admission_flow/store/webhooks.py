@@ -1,6 +1,7 @@
 """Webhook subscriptions: who wants the events of an organisation subtree, at which URL.
 
-``active()`` runs on every event that is written, so it is one prepared statement on the DBAPI cursor. The
+``active()`` runs on every event that is written, so it is one prepared statement on the DBAPI cursor, and none
+at all when the event's own instance read already saw that no subscription is active (``store/instances.py``). The
 other reads are administrative and scope themselves to a subtree in SQL (``org_id IN (subtree)``), so a caller
 bound to one subtree never sees, or learns the existence of, a subscription outside it.
 """
@@ -52,6 +53,7 @@ class SqlWebhooks:
         self._sql = statements
 
     def insert(self, values: Mapping[str, Any]) -> int:
+        self._tx.webhooks_active = None
         found = self._tx.connection.execute(insert(webhooks).values(**values).returning(webhooks.c.id)).scalar_one()
         return int(found)
 
@@ -76,8 +78,11 @@ class SqlWebhooks:
         # Python's sqlite3 (it counts only statements that begin with INSERT, UPDATE, DELETE or REPLACE).
         if self.get(webhook_id, within) is None:
             return False
+        self._tx.webhooks_active = None
         self._tx.connection.execute(update(webhooks).where(webhooks.c.id == webhook_id).values(active=False))
         return True
 
     def active(self) -> list[Subscription]:
+        if self._tx.webhooks_active is False:  # this transaction's instance load found none: no statement
+            return []
         return [Subscription(r[0], r[1], r[2], list(r[3] or [])) for r in self._sql.active.all(self._tx.cursor(), {})]
