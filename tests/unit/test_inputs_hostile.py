@@ -6,6 +6,8 @@ API answers the same date with a 400 problem."""
 from __future__ import annotations
 
 import asyncio
+import sys
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -15,12 +17,14 @@ import pytest
 from admission_flow.api.app import create_app
 from admission_flow.cli import parse
 from admission_flow.domain.inputs import (
+    BIDI_CONTROLS,
     VOTE_LIMIT,
     CandidateChanges,
     NewCandidate,
     NewOrg,
     check_text,
     check_votes,
+    control_in,
     validated,
 )
 from admission_flow.domain.values import Votes
@@ -199,3 +203,10 @@ def test_votes_from_python_that_cannot_be_are_invalid_input(flow: AdmissionFlow,
     with pytest.raises(InvalidInput, match="votes: "):
         flow.options("an", votes=votes)
     assert flow.candidate("an").version == 4
+
+
+def test_the_control_pattern_is_exactly_unicodes_control_category_and_the_bidi_marks() -> None:
+    expected = {c for c in map(chr, range(sys.maxunicode + 1)) if unicodedata.category(c) == "Cc"} | BIDI_CONTROLS
+    found = {c for c in map(chr, range(sys.maxunicode + 1)) if control_in(f"a{c}b") is not None}
+    assert found == expected
+    assert control_in("Nguyễn\u202eabc\x1b[31m") == "U+202E"  # the first one, as U+XXXX

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from admission_flow.calendar import WorkingCalendar
@@ -24,12 +25,16 @@ def as_date(value: str | date) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-_FACTS = tuple(f for f in CandidateFacts.__dataclass_fields__ if f != "attributes")
+_FIELDS = list(CandidateFacts.__dataclass_fields__)
+_AT = _FIELDS.index("attributes")
+# The facts before ``attributes`` are passed by position, read in one C call; any after it by name.
+_read_before, _AFTER = attrgetter(*_FIELDS[:_AT]), tuple(_FIELDS[_AT + 1 :])
 
 
 def candidate_facts(inst: Instance) -> CandidateFacts:
     c = inst.candidate
-    return CandidateFacts(**{f: getattr(c, f) for f in _FACTS}, attributes=c.attributes or {})
+    later = {name: getattr(c, name) for name in _AFTER}
+    return CandidateFacts(*_read_before(c), attributes=c.attributes or {}, **later)  # type: ignore[misc]
 
 
 def org_facts(inst: Instance) -> OrgFacts:

@@ -155,6 +155,8 @@ def _timers(
         return NO_TIMERS, None
     known = {*inst.dates, *(("birth_date",) if inst.candidate.birth_date is not None else ())}
     left_pending = moved and may_hold_pending(wf, inst.state, known, inst.flags)
+    if moved and not deadlines and not left_pending:  # nothing to cancel, nothing to project
+        return NO_TIMERS, None
 
     def plan(existing: Sequence[TimerRow]) -> TimerPlan:
         return plan_timers(
