@@ -8,7 +8,8 @@ from clitools import Run, as_json
 
 VARIANTS = ["enterprise_workers", "exceptions", "military_recruits", "readmission", "religious_believers", "students"]
 OTHERS = ["readmission@2025.1", "standard@2021", "standard@2025"]
-SHIPPED = sorted([f"{v}@{year}" for v in VARIANTS for year in ("2021", "2025")] + OTHERS)
+CANDIDATES = ["exceptions@2025.1rc", "standard@2025.1rc"]  # release candidates (issue 12): listed first of their id
+SHIPPED = sorted([f"{v}@{year}" for v in VARIANTS for year in ("2021", "2025")] + OTHERS + CANDIDATES)
 MIGRATE = ("migrate", "--from", "standard@2021", "--to", "standard@2025")
 
 
@@ -20,7 +21,9 @@ def test_validate_lists_every_shipped_workflow(cli: Run) -> None:
     assert len({v["hash"] for v in valid}) == len(SHIPPED)
 
     text = cli("validate").stdout
-    assert [line.split()[1] for line in text.splitlines() if line.startswith("ok ")] == SHIPPED
+    listed = [line.split()[1] for line in text.splitlines() if line.startswith("ok ")]
+    assert sorted(listed) == SHIPPED
+    assert listed.index("standard@2025.1rc") + 1 == listed.index("standard@2021")  # drafts before releases
 
 
 def test_diff_of_the_two_standard_versions_prints_the_competent_authority_guards(cli: Run) -> None:

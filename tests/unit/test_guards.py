@@ -90,12 +90,16 @@ def test_the_default_registry_holds_every_builtin_guard_with_a_description() -> 
         "documents_fresh",
         "documents_present",
         "education_ok",
+        "exception_consent_ok",
         "flag_not_set",
         "flag_set",
         "introducers_ok",
         "org_kind",
         "readmission_ok",
         "vote_ratio",
+        "over_60_ok",
+        "personal_id_recorded",
+        "transfer_not_blocked",
     }
     assert set(REGISTRY.names()) == expected
     assert all(guard(name).description for name in expected)

@@ -41,6 +41,7 @@ class CandidateFacts:
     youth_union_member: bool = False
     trade_union_member: bool = False
     attributes: Mapping[str, Any] = field(default_factory=dict)
+    personal_id: str | None = None  # the 12-digit personal identification number (số định danh cá nhân)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ in Vietnamese and English naming the values it read, and those values. Rule sour
 
 This module registers them; the checks and their parameter models live by topic:
 
-* :mod:`admission_flow.guards.person`: the candidate (``age_in_range``, ``education_ok``, ``candidate_field``);
+* :mod:`admission_flow.guards.person`: the candidate (``age_in_range``, ``education_ok``, ``personal_id_recorded``,
+  ``candidate_field``);
 * :mod:`admission_flow.guards.papers`: the dossier (``awareness_certificate_valid``, ``documents_present``,
   ``documents_fresh``, ``introducers_ok``);
 * :mod:`admission_flow.guards.votes`: the vote (``vote_ratio``);
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from admission_flow.errors import Reason
-from admission_flow.guards.base import GuardContext, GuardParams, GuardRegistry
+from admission_flow.guards.base import GuardContext, GuardParams, GuardRegistry, NoParams
 from admission_flow.guards.data import DataPresentParams as DataPresentParams
 from admission_flow.guards.data import DateNotBeforeParams as DateNotBeforeParams
 from admission_flow.guards.data import FlagParams as FlagParams
@@ -36,7 +37,7 @@ from admission_flow.guards.papers import awareness_certificate_valid, documents_
 from admission_flow.guards.person import AgeParams as AgeParams
 from admission_flow.guards.person import CandidateFieldParams as CandidateFieldParams
 from admission_flow.guards.person import EducationParams as EducationParams
-from admission_flow.guards.person import age_in_range, candidate_field, education_ok
+from admission_flow.guards.person import age_in_range, candidate_field, education_ok, personal_id_recorded
 from admission_flow.guards.votes import VoteRatioParams as VoteRatioParams
 from admission_flow.guards.votes import vote_ratio
 
@@ -62,6 +63,7 @@ __all__ = [
 _BUILTINS: tuple[tuple[str, Callable[[GuardContext, Any], Iterator[Reason]], type[GuardParams]], ...] = (
     ("age_in_range", age_in_range, AgeParams),
     ("education_ok", education_ok, EducationParams),
+    ("personal_id_recorded", personal_id_recorded, NoParams),
     ("awareness_certificate_valid", awareness_certificate_valid, AwarenessCertificateParams),
     ("documents_present", documents_present, DocumentsPresentParams),
     ("documents_fresh", documents_fresh, DocumentsFreshParams),

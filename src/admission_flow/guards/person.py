@@ -1,4 +1,5 @@
-"""Built-in guards on the candidate themself: ``age_in_range``, ``education_ok`` and ``candidate_field``.
+"""Built-in guards on the candidate themself: ``age_in_range``, ``education_ok``, ``personal_id_recorded`` and
+``candidate_field``.
 
 Rule sources are cited as in ``docs/domain`` (QĐ 24 = Quy định 24-QĐ/TW 2021, HD 01 = Hướng dẫn 01-HD/TW 2021,
 ĐL = Điều lệ Đảng).
@@ -13,10 +14,18 @@ from typing import Any
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from admission_flow.dates import completed_months
+from admission_flow.domain.identity import personal_id_problems
 from admission_flow.domain.values import EDUCATION_LEVELS, CandidateFacts, reason
 from admission_flow.errors import Reason
-from admission_flow.guards.base import DateRef, GuardContext, GuardParams
+from admission_flow.guards.base import DateRef, GuardContext, GuardParams, NoParams
 from admission_flow.guards.common import date_missing
+from admission_flow.guards.exceptions import (
+    AREA_EXCEPTIONS,
+    ELDER_EXCEPTIONS,
+    EXCEPTION_LABELS,
+    as_bool,
+    education_exception,
+)
 
 __all__ = [
     "AgeParams",
@@ -25,6 +34,7 @@ __all__ = [
     "age_in_range",
     "candidate_field",
     "education_ok",
+    "personal_id_recorded",
 ]
 
 _LEVEL_LABELS: dict[str, tuple[str, str]] = {
@@ -96,6 +106,10 @@ class EducationParams(GuardParams):
     min_level: str = "lower_secondary"
     exception_min_level: str = "primary"
     allow_remote_area_exception: bool = True
+    # The exceptions named on the candidate (issue 12, item 4; HD 06-2025 Mục 1): attribute `education_exception`
+    # (remote_area, fisherman_at_sea; village_elder, hamlet_head, prestigious_person). Off by default: released
+    # versions keep their rule; a new version turns it on.
+    named_exceptions: bool = False
 
     @field_validator("min_level", "exception_min_level")
     @classmethod
@@ -116,6 +130,9 @@ def education_ok(ctx: GuardContext, p: EducationParams) -> Iterator[Reason]:
     rank = EDUCATION_LEVELS.index
     if rank(level) >= rank(p.min_level):
         return
+    if p.named_exceptions:
+        yield from _named_exception(ctx, level, p)
+        return
     exception = p.allow_remote_area_exception and ctx.candidate.remote_area
     if exception and rank(level) >= rank(p.exception_min_level):
         return
@@ -129,6 +146,61 @@ def education_ok(ctx: GuardContext, p: EducationParams) -> Iterator[Reason]:
     values = {"level": level, "required": p.min_level, "remote_area": ctx.candidate.remote_area}
     values |= {"exception_considered": exception, "exception_min_level": p.exception_min_level}
     yield reason("education_below_minimum", g, en=en, vi=vi, **values)
+
+
+def _below(level: str, p: EducationParams, case: str | None) -> Reason:
+    (vi_l, en_l), (vi_r, en_r) = _LEVEL_LABELS[level], _LEVEL_LABELS[p.min_level]
+    en = f"Education '{en_l}' is below the required '{en_r}'"
+    vi = f"Trình độ học vấn '{vi_l}' chưa đạt mức tối thiểu '{vi_r}'"
+    if case is not None:
+        (vi_x, en_x), (vi_c, en_c) = _LEVEL_LABELS[p.exception_min_level], EXCEPTION_LABELS[case]
+        en += f", even under the exception for a {en_c} (at least '{en_x}')"
+        vi += f", kể cả theo ngoại lệ đối với {vi_c} (tối thiểu '{vi_x}')"
+    values: dict[str, Any] = {"level": level, "required": p.min_level, "education_exception": case}
+    values |= {"exception_considered": case is not None, "exception_min_level": p.exception_min_level}
+    return reason("education_below_minimum", "education_ok", en=en, vi=vi, **values)
+
+
+def _named_exception(ctx: GuardContext, level: str, p: EducationParams) -> Iterator[Reason]:
+    """Below the general rule: the exception named on the candidate decides (HD 06-2025 Mục 1)."""
+    g, c = "education_ok", ctx.candidate
+    case = education_exception(c)
+    if case is None:
+        yield _below(level, p, None)
+    elif case in AREA_EXCEPTIONS:
+        if EDUCATION_LEVELS.index(level) < EDUCATION_LEVELS.index(p.exception_min_level):
+            yield _below(level, p, case)
+    elif case in ELDER_EXCEPTIONS:
+        vi_c, en_c = EXCEPTION_LABELS[case]
+        if not c.remote_area:
+            en = f"The exception for a {en_c} applies only in remote or ethnic-minority areas (remote_area)"
+            vi = f"Ngoại lệ đối với {vi_c} chỉ áp dụng ở vùng cao, biên giới, hải đảo, vùng đồng bào dân tộc thiểu số"
+            yield reason("education_exception_area_missing", g, en=en, vi=vi, education_exception=case)
+        if not as_bool(c.attributes.get("reads_writes_vietnamese")):
+            en = f"The exception for a {en_c} needs the ability to read and write Vietnamese (reads_writes_vietnamese)"
+            vi = f"Ngoại lệ đối với {vi_c}: phải biết đọc, biết viết chữ quốc ngữ (chưa xác nhận)"
+            yield reason("education_exception_literacy_missing", g, en=en, vi=vi, education_exception=case)
+    else:
+        known = ", ".join(AREA_EXCEPTIONS + ELDER_EXCEPTIONS)
+        en = f"Unknown education exception {case!r}; one of: {known}"
+        vi = f"Ngoại lệ về học vấn {case!r} không xác định; chọn một trong: {known}"
+        yield reason("education_exception_unknown", g, en=en, vi=vi, education_exception=case, level=level)
+
+
+# ---------------------------------------------------------------- personal_id_recorded
+
+
+def personal_id_recorded(ctx: GuardContext, p: NoParams) -> Iterator[Reason]:
+    """The person's 12-digit identification number is recorded and agrees with the birth date and sex
+    (regulations-2025.md D7: the party-member database keys on it; 06-HD/TW §8)."""
+    g, c = "personal_id_recorded", ctx.candidate
+    if not c.personal_id:
+        en = "The 12-digit personal identification number is not recorded (personal_id)"
+        vi = "Chưa ghi số định danh cá nhân (12 chữ số)"
+        yield reason("personal_id_missing", g, en=en, vi=vi)
+        return
+    for problem in personal_id_problems(c.personal_id, birth_date=c.birth_date, sex=c.sex):
+        yield reason("personal_id_invalid", g, en=problem.en, vi=problem.vi, problem=problem.code)
 
 
 # ---------------------------------------------------------------- candidate_field
