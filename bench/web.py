@@ -188,12 +188,11 @@ def floor(url: str, within: str) -> Callable[[], object]:
 
 def explain(flow: AdmissionFlow, url: str, calls: list[tuple[str, Callable[[], object]]], out: Path) -> None:
     """Write EXPLAIN (ANALYZE, BUFFERS) (PostgreSQL) or EXPLAIN QUERY PLAN (SQLite) of every statement of each call
-    that reads the candidates' tables."""
+    that reads the candidates' tables, replaying the call's ``SET``/``RESET`` statements in the same transaction."""
     seen: list[tuple[str, Any]] = []
 
     def grab(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        if "timers" in statement or "instances" in statement:
-            seen.append((statement, parameters))
+        seen.append((statement, parameters))
 
     event.listen(flow.store.engine, "before_cursor_execute", grab)
     try:
@@ -201,15 +200,26 @@ def explain(flow: AdmissionFlow, url: str, calls: list[tuple[str, Callable[[], o
             for name, call in calls:
                 seen.clear()
                 call()
-                for statement, parameters in list(seen):
-                    f.write(f"===== {name}\n{statement}\n")
-                    if url.startswith("sqlite"):
-                        conn: Any = sqlite3.connect(url.removeprefix("sqlite:///"))
-                        plan = [r[-1] for r in conn.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
-                    else:
-                        with psycopg.connect(url) as conn:
-                            plan = [r[0] for r in conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)]
-                    f.write("\n".join(plan) + "\n")
+                conn: Any = (
+                    sqlite3.connect(url.removeprefix("sqlite:///"))
+                    if url.startswith("sqlite")
+                    else psycopg.connect(url)
+                )
+                with conn:
+                    for statement, parameters in list(seen):
+                        if statement.startswith(("SET ", "RESET ")):
+                            conn.execute(statement)
+                            f.write(f"===== {name}: {statement}\n")
+                        elif "timers" in statement or "instances" in statement:
+                            prefix = (
+                                "EXPLAIN QUERY PLAN " if url.startswith("sqlite") else "EXPLAIN (ANALYZE, BUFFERS) "
+                            )
+                            plan = [
+                                r[-1] if url.startswith("sqlite") else r[0]
+                                for r in conn.execute(prefix + statement, parameters)
+                            ]
+                            f.write(f"===== {name}\n{statement}\n" + "\n".join(plan) + "\n")
+                    conn.rollback()
     finally:
         event.remove(flow.store.engine, "before_cursor_execute", grab)
 

@@ -1,8 +1,9 @@
 """The web dashboard's rows: its users and sessions, and the read queries of its pages (My work, the boards).
 
-Every page query names the signed-in person's organisation subtree as a recursive CTE in the statement, so
-nothing outside it is read, shown or counted, and no candidate list is loaded into Python: My work is a page of
-at most ``limit + 1`` rows, the boards are ``GROUP BY`` counts.
+Every page query first reads the ids of the signed-in person's organisation subtree (a recursive CTE over the
+small ``orgs`` table) and names them in the statement, so nothing outside it is read, shown or counted, and no
+candidate list is loaded into Python: My work is a page of at most ``limit + 1`` rows, the boards are
+``GROUP BY`` counts. The indexes they lean on are migration ``0009_web_speed`` (docs/web.md, "Speed").
 """
 
 from __future__ import annotations
