@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from admission_flow.domain.stored import DONE, FAILED, PENDING
 from admission_flow.store.types import BigId, Json, UTCDateTime
 
 NAMING = {
@@ -16,6 +18,17 @@ NAMING = {
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
+}
+
+
+# The statuses of a deadline row (rung 0) that is still its stay's deadline: not yet due, fired, or failed.
+OPEN_STATUSES = (PENDING, DONE, FAILED)
+_LATER = sa.text("attempt > 1")
+_OPEN_DEADLINE_ROW = sa.text(f"rung = 0 AND status IN ({', '.join(repr(s) for s in OPEN_STATUSES)})")
+_OPEN_ROWS: dict[str, Any] = {
+    "postgresql_where": _OPEN_DEADLINE_ROW,
+    "sqlite_where": _OPEN_DEADLINE_ROW,
+    "postgresql_include": ["fire_at"],
 }
 
 
@@ -74,6 +87,15 @@ class Instance(Base):
     __table_args__ = (
         UniqueConstraint("candidate_id", "attempt"),
         Index(None, "workflow_id", "state"),
+        # The dashboard's pages read the first alone on PostgreSQL (index-only; the rows are wide with JSON), and
+        # find superseded attempts (those with a later one, always above 1) in the second, a few rows.
+        Index(
+            None,
+            "candidate_id",
+            "attempt",
+            postgresql_include=["id", "state_epoch", "workflow_id", "workflow_version", "state"],
+        ),
+        Index("ix_instances_later_attempts", "candidate_id", "attempt", postgresql_where=_LATER, sqlite_where=_LATER),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -145,6 +167,8 @@ class Timer(Base):
     __table_args__ = (
         UniqueConstraint("instance_id", "state_epoch", "deadline_id", "rung", "occurrence"),
         Index(None, "status", "fire_at"),
+        # Open deadline rows in due order: My work walks it and stops at the page's end.
+        Index(None, "due_on", "state", "instance_id", "state_epoch", "id", **_OPEN_ROWS),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

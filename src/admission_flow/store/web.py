@@ -1,8 +1,9 @@
 """The web dashboard's rows: its users and sessions, and the read queries of its pages (My work, the boards).
 
-Every page query names the signed-in person's organisation subtree as a recursive CTE in the statement, so
-nothing outside it is read, shown or counted, and no candidate list is loaded into Python: My work is a page of
-at most ``limit + 1`` rows, the boards are ``GROUP BY`` counts.
+Every page query first reads the ids of the signed-in person's organisation subtree (a recursive CTE over the
+small ``orgs`` table) and names them in the statement, so nothing outside it is read, shown or counted, and no
+candidate list is loaded into Python: My work is a page of at most ``limit + 1`` rows, the boards are
+``GROUP BY`` counts. The indexes they lean on are migration ``0009_web_speed`` (docs/web.md, "Speed").
 """
 
 from __future__ import annotations
@@ -11,19 +12,16 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import and_, case, exists, func, insert, literal_column, or_, select, update
 
-from admission_flow.domain.stored import DONE, FAILED, PENDING
 from admission_flow.domain.web import StoredUser, UserRecord
 from admission_flow.store.orgs import subtree_ids
-from admission_flow.store.queries import LATEST
-from admission_flow.store.schema import Candidate, Instance, Timer, WebSession, WebUser, table
+from admission_flow.store.schema import OPEN_STATUSES, Candidate, Instance, Timer, WebSession, WebUser, table
 from admission_flow.store.transaction import Tx
 
 users, sessions = table(WebUser), table(WebSession)
 timers, instances, candidates = table(Timer), table(Instance), table(Candidate)
 _USER = tuple(users.c[name] for name in UserRecord.__dataclass_fields__)
-_OPEN = (PENDING, DONE, FAILED)  # the deadline rows of a stay that are still the candidate's deadlines
 
 
 def _user(row: Sequence[Any]) -> UserRecord:
@@ -31,13 +29,20 @@ def _user(row: Sequence[Any]) -> UserRecord:
     return UserRecord(**{**values, "roles": list(values["roles"] or [])})
 
 
+def _open_row(rows: Any) -> Any:
+    """An open deadline row (rung 0, still the stay's deadline), in the very words of the partial index's
+    predicate: SQLite uses a partial index only for a query that names its constants (not bound parameters)."""
+    return and_(
+        rows.c.rung == literal_column("0"), rows.c.status.in_([literal_column(f"'{s}'") for s in OPEN_STATUSES])
+    )
+
+
 def _open_deadline() -> Any:
     """Join condition: the deadline rows (rung 0) of the stay an instance is in now."""
     return and_(
         timers.c.instance_id == instances.c.id,
         timers.c.state_epoch == instances.c.state_epoch,
-        timers.c.rung == 0,
-        timers.c.status.in_(_OPEN),
+        _open_row(timers),
     )
 
 
@@ -52,6 +57,74 @@ def _in_states(keys: Sequence[tuple[str, str, str]]) -> Any:
             and_(instances.c.workflow_id == wid, instances.c.workflow_version == version, instances.c.state.in_(states))
             for (wid, version), states in sorted(by_version.items())
         )
+    )
+
+
+_WORK = (
+    candidates.c.id,
+    candidates.c.full_name,
+    candidates.c.org_id,
+    instances.c.workflow_id,
+    instances.c.workflow_version,
+    instances.c.state,
+)
+_later = instances.alias("later")
+# The candidate's newest attempt: no attempt of the same candidate is later. Attempts count from 1, so a later
+# one is always above 1: saying so lets the check read only the few such rows (a partial index), not them all.
+_CURRENT = ~exists().where(
+    _later.c.candidate_id == instances.c.candidate_id,
+    _later.c.attempt > instances.c.attempt,
+    _later.c.attempt > literal_column("1"),
+)
+_earlier = timers.alias("earlier")
+# This deadline row is its stay's nearest: no other open deadline row of the stay is due sooner (or on the same
+# day with a smaller id), so walking rows in due_on order meets each candidate once, at its nearest deadline.
+_NEAREST = ~exists().where(
+    _earlier.c.instance_id == timers.c.instance_id,
+    _earlier.c.state_epoch == timers.c.state_epoch,
+    _open_row(_earlier),
+    or_(_earlier.c.due_on < timers.c.due_on, and_(_earlier.c.due_on == timers.c.due_on, _earlier.c.id < timers.c.id)),
+)
+
+
+def _waiting(scope: Sequence[str], keys: Sequence[tuple[str, str, str]]) -> Any:
+    """Latest attempts of the subtree's candidates, in one of ``keys``."""
+    return and_(_CURRENT, candidates.c.org_id.in_(scope), _in_states(keys))
+
+
+def _with_deadline(scope: Sequence[str], keys: Sequence[tuple[str, str, str]], offset: int, limit: int) -> Any:
+    """A page of the waiting candidates that have an open deadline, the nearest first (then by id)."""
+    return (
+        select(*_WORK)
+        .select_from(timers)
+        .join(instances, _open_deadline())
+        .join(candidates, candidates.c.id == instances.c.candidate_id)
+        # A deadline row carries its stay's state (a stay never changes state): filtering on it in the index
+        # first leaves out the rows of states nobody here acts in before any join.
+        .where(timers.c.state.in_(sorted({state for _, _, state in keys})), _NEAREST, _waiting(scope, keys))
+        .order_by(timers.c.due_on, candidates.c.id)
+        .offset(offset)
+        .limit(limit)
+    )
+
+
+def _with_deadline_count(scope: Sequence[str], keys: Sequence[tuple[str, str, str]]) -> Any:
+    """How many waiting candidates have an open deadline."""
+    return (
+        select(func.count())
+        .select_from(candidates)
+        .join(instances, instances.c.candidate_id == candidates.c.id)
+        .where(_waiting(scope, keys), exists().where(_open_deadline()))
+    )
+
+
+def _without_deadline(scope: Sequence[str], keys: Sequence[tuple[str, str, str]]) -> Any:
+    """The waiting candidates with no open deadline, by id."""
+    return (
+        select(*_WORK)
+        .join(instances, instances.c.candidate_id == candidates.c.id)
+        .where(_waiting(scope, keys), ~exists().where(_open_deadline()))
+        .order_by(candidates.c.id)
     )
 
 
@@ -102,42 +175,44 @@ class SqlWeb:
 
     # ------------------------------------------------------------ page queries
 
+    def _scope(self, within: str) -> list[str]:
+        """The ids of ``within`` and every organisation below it. The page queries name them as a list, not as
+        the recursive CTE itself: the planner then knows how many candidates the subtree holds (``org_id``'s
+        statistics) and picks the index walk for a large subtree, a hash join for a small one."""
+        return [r[0] for r in self._tx.connection.execute(subtree_ids(within, "scope"))]
+
     def work(
         self, within: str, keys: Sequence[tuple[str, str, str]], offset: int, limit: int
     ) -> list[tuple[str, str, str, str, str, str]]:
         """Candidates of ``within``'s subtree whose latest attempt is in one of ``keys`` (workflow id, version,
         state): (id, name, organisation, workflow id, version, state), the nearest open deadline first, those
-        with none last, then by id."""
+        with none last, then by id.
+
+        Two statements, each stopping at the page's end: those with an open deadline, walked in ``due_on``
+        order through the partial index of open deadline rows (each stay's nearest row only); then, once
+        those run out, those without one, by id (after counting the first kind, for the page's offset)."""
         if not keys:
             return []
-        # The nearest open deadline of each instance's current stay, as one grouped pass over the deadline rows
-        # joined by hash (a correlated subquery per candidate cost ~10 µs a row on PostgreSQL).
-        nearest = (
-            select(timers.c.instance_id, timers.c.state_epoch, func.min(timers.c.due_on).label("due_on"))
-            .where(timers.c.rung == 0, timers.c.status.in_(_OPEN))
-            .group_by(timers.c.instance_id, timers.c.state_epoch)
-            .subquery("nearest")
-        )
-        stmt = (
-            select(
-                candidates.c.id,
-                candidates.c.full_name,
-                candidates.c.org_id,
-                instances.c.workflow_id,
-                instances.c.workflow_version,
-                instances.c.state,
-            )
-            .join(instances, instances.c.candidate_id == candidates.c.id)
-            .outerjoin(
-                nearest,
-                and_(nearest.c.instance_id == instances.c.id, nearest.c.state_epoch == instances.c.state_epoch),
-            )
-            .where(LATEST, candidates.c.org_id.in_(subtree_ids(within, "scope")), _in_states(keys))
-            .order_by(nearest.c.due_on.asc().nulls_last(), candidates.c.id)
-            .offset(offset)
-            .limit(limit)
-        )
-        return [tuple(r) for r in self._tx.connection.execute(stmt)]
+        scope = self._scope(within)
+        rows = self._walk(_with_deadline(scope, keys, offset, limit))
+        if len(rows) < limit:
+            skip = 0 if rows else offset - self._tx.connection.execute(_with_deadline_count(scope, keys)).scalar_one()
+            stmt = _without_deadline(scope, keys).offset(skip).limit(limit - len(rows))
+            rows += [tuple(r) for r in self._tx.connection.execute(stmt)]
+        return rows
+
+    def _walk(self, stmt: Any) -> list[Any]:
+        """Run ``stmt`` as nested loops on PostgreSQL. Its filters are correlated (a deadline row's state and its
+        attempt's state are the same fact), so the planner underestimates the rows it will meet, thinks the
+        page's end far and sorts the whole subtree with hash joins: ten times slower than walking the index."""
+        conn = self._tx.connection
+        postgres = conn.dialect.name == "postgresql"
+        for name in ("enable_hashjoin", "enable_mergejoin") if postgres else ():
+            conn.exec_driver_sql(f"SET LOCAL {name} = off")
+        rows = [tuple(r) for r in conn.execute(stmt)]
+        for name in ("enable_hashjoin", "enable_mergejoin") if postgres else ():
+            conn.exec_driver_sql(f"RESET {name}")
+        return rows
 
     def deadlines_of(self, candidate_ids: Sequence[str]) -> list[tuple[str, str, str, str, date, datetime]]:
         """The open deadlines of these candidates' current stays: (candidate, workflow id, version, deadline id,
@@ -153,8 +228,9 @@ class SqlWeb:
                 timers.c.due_on,
                 timers.c.fire_at,
             )
+            .select_from(timers)
             .join(instances, _open_deadline())
-            .where(instances.c.candidate_id.in_(list(candidate_ids)), LATEST)
+            .where(instances.c.candidate_id.in_(list(candidate_ids)), _CURRENT)
             .order_by(timers.c.due_on, timers.c.id)
         )
         return [tuple(r) for r in self._tx.connection.execute(stmt)]
@@ -163,6 +239,7 @@ class SqlWeb:
         """Per organisation of ``within``'s subtree: open deadlines overdue (due instant passed), and due within
         30, 60 and 90 days of ``today`` and not yet overdue."""
         late = timers.c.fire_at <= now
+        horizon = date.fromordinal(today.toordinal() + 90)  # rows due later, and not late, count nowhere
 
         def within_days(days: int) -> Any:
             return func.sum(
@@ -180,7 +257,7 @@ class SqlWeb:
             .select_from(timers)
             .join(instances, _open_deadline())
             .join(candidates, candidates.c.id == instances.c.candidate_id)
-            .where(candidates.c.org_id.in_(subtree_ids(within, "scope")), LATEST)
+            .where(candidates.c.org_id.in_(self._scope(within)), _CURRENT, or_(late, timers.c.due_on <= horizon))
             .group_by(candidates.c.org_id)
         )
         return [
@@ -194,7 +271,7 @@ class SqlWeb:
         stmt = (
             select(candidates.c.org_id, instances.c.workflow_id, instances.c.state, func.count())
             .join(instances, instances.c.candidate_id == candidates.c.id)
-            .where(candidates.c.org_id.in_(subtree_ids(within, "scope")), LATEST)
+            .where(candidates.c.org_id.in_(self._scope(within)), _CURRENT)
             .group_by(candidates.c.org_id, instances.c.workflow_id, instances.c.state)
         )
         return [(r[0], r[1], r[2], int(r[3])) for r in self._tx.connection.execute(stmt)]
