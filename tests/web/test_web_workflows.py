@@ -19,15 +19,21 @@ from webtools import Site
 from admission_flow.testing.scenario import drive
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
-BROKEN = b"""id: broken
+BROKEN = """id: broken
 version: "1"
-title: {vi: Hong, en: Broken}
-initial: start
+title: {vi: Hỏng, en: Broken}
+initial: begin
 states:
   start:
-    label: {vi: Bat dau}
-transitions: []
-"""
+    label: {vi: Bắt đầu, en: Start}
+  done:
+    final: true
+    label: {vi: Xong, en: Done}
+transitions:
+  - trigger: finish
+    source: start
+    dest: nowhere
+""".encode()
 
 
 def test_web_the_workflow_list_leads_to_a_version_with_its_diagram_and_moves(
@@ -99,7 +105,9 @@ def test_web_an_uploaded_workflow_file_is_checked_and_its_problems_read_file_lin
     for item, problem in zip(found.all(), expected, strict=True):
         expect(item.locator("code.where")).to_have_text(f"broken.yaml:{problem.line}:{problem.column}")
         expect(item).to_contain_text(problem.message)
-    expect(found.first).to_contain_text("states.start.label")  # the missing English label, where it is missing
+    problems = page.locator("ol.problems")
+    expect(problems).to_contain_text("broken.yaml:4:10 initial")  # the initial state that is not declared
+    expect(problems).to_contain_text("broken.yaml:14:11 transitions[0].dest unknown state 'nowhere'")
     shoot(request, page, "workflow-check")
 
     shipped = (WORKFLOWS / "standard-2025.yaml").read_bytes()

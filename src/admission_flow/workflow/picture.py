@@ -1,12 +1,12 @@
 """A workflow drawn as SVG on the server, for the dashboard: no script, no font, nothing fetched.
 
-The layout reads top to bottom in the order of the procedure. Each state's row is its longest distance from the
-initial state along the forward moves (a move back to an earlier state, such as a failed vote returning to the
-sympathizer list, does not push its target down). Moves are drawn only in the free bands between rows and in the
-lanes beside them, so no line crosses a box: a move to the next row as a curve; a move that skips rows along a
-lane on the right; a move back along a lane on the left. A move open from many states at once (withdrawing,
-being dropped from the list, death) would draw a fan of lines: its target is placed in a last row instead, with
-"from N states" written in its box.
+The layout reads top to bottom in the order of the procedure, each row from the left. A state's row is its
+longest distance from the initial state along the forward moves (a move back to an earlier state, such as a
+failed vote returning to the sympathizer list, does not push its target down). Moves are drawn only in the free
+bands between rows and in the lanes beside them, so no line crosses a box: a move to the next row as a curve; a
+move that skips rows along a lane on the right; a move back along a lane on the left. A move open from many
+states at once (withdrawing, being dropped from the list, death) would draw a fan of lines: its target is placed
+in the last rows instead, with "from N states" written in its box.
 
 Accessible: one ``<title>`` and ``<desc>`` for the picture, real text in every box, a ``<title>`` per box and per
 move (the triggers), and the current state and changed states marked in words as well as by colour and border.
@@ -86,9 +86,9 @@ def layout(spec: WorkflowSpec) -> Layout:
     rows = [[s for s in ranked if rank[s] == r] for r in range(max(rank.values(), default=-1) + 1)]
     rows = [row for row in rows if row]
     found = Layout(rows, {s: len(fanned[s]) for s in fanned}, edges)
-    if fan_only:
-        found.fan_row = len(rows)
-        rows.append(fan_only)
+    if fan_only:  # as many a row as the widest row above (two at least), so they do not widen the picture
+        found.fan_row, wide = len(rows), max(2, *(len(row) for row in rows))
+        rows += [fan_only[i : i + wide] for i in range(0, len(fan_only), wide)]
     return found
 
 
@@ -143,8 +143,8 @@ def svg(
     inner = columns * BOX_W + (columns - 1) * GAP_X
     width = left + inner + 16 + LANE * len(skip)
     where: dict[str, tuple[int, int]] = {}
-    for r, row in enumerate(plan.rows):
-        x0 = left + (inner - (len(row) * BOX_W + (len(row) - 1) * GAP_X)) // 2
+    for r, row in enumerate(plan.rows):  # rows start at the left: on a phone the main line shows unscrolled
+        x0 = left
         for c, name in enumerate(row):
             where[name] = (x0 + c * (BOX_W + GAP_X), _row_y(r, plan))
     height = _row_y(len(plan.rows) - 1, plan) + BOX_H + 16 if plan.rows else TOP
