@@ -185,10 +185,10 @@ def test_web_the_report_board_shows_quota_attainment_and_composition_with_charts
     page.get_by_label("Năm").fill("2025")
     page.get_by_role("button", name="Xem", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("2025")
-    attainment = page.get_by_role("region", name="Kết quả kết nạp so với chỉ tiêu")
+    attainment = page.get_by_role("region", name="Kết quả kết nạp so với chỉ tiêu", exact=True)
     row = attainment.get_by_role("row", name=re.compile("Đảng ủy xã An Mỹ"))
     expect(row.get_by_role("cell")).to_have_text(["4", "1", "25.0", "-75.0"])
-    composition = page.get_by_role("region", name="Cơ cấu đảng viên mới kết nạp")
+    composition = page.get_by_role("region", name="Cơ cấu đảng viên mới kết nạp", exact=True)
     women = site.flow.report("composition", "ks", year=2025).rows[0]
     expect(composition.get_by_role("row").nth(1).get_by_role("cell")).to_have_text(
         [str(women.count), str(women.percent)]
@@ -208,7 +208,7 @@ def test_web_the_report_board_and_its_charts_stay_inside_the_persons_subtree(sit
     site.sign_in(page)  # the secretary of ks.anmy.ap1
     page.goto(f"{site.base_url}/web/boards/reports?year=2025")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Chi bộ ấp An Phú")
-    expect(page.get_by_role("region", name="Kết quả kết nạp so với chỉ tiêu")).not_to_contain_text("An Mỹ")
+    expect(page.get_by_role("region", name="Kết quả kết nạp so với chỉ tiêu", exact=True)).not_to_contain_text("An Mỹ")
     for path in (
         "/web/boards/reports?org=ks.anmy&year=2025",
         "/web/boards/charts/attainment.svg?org=ks&year=2025",
@@ -221,6 +221,7 @@ def test_web_the_report_board_and_its_charts_stay_inside_the_persons_subtree(sit
 def test_web_the_workflow_pages_and_the_report_board_fit_a_phone(
     site: Site, browser_page_phone: Page, request: pytest.FixtureRequest
 ) -> None:
+    _admit_one(site)
     page = browser_page_phone
     site.sign_in(page, login="district")
     expect(page.get_by_role("heading", name="Việc của tôi")).to_be_visible()
@@ -231,7 +232,7 @@ def test_web_the_workflow_pages_and_the_report_board_fit_a_phone(
         ("/web/workflows/diff?old=standard@2021&new=standard@2025", None),
         ("/web/boards/reports?year=2025", "phone-report-board"),
     ):
-        page.goto(f"{site.base_url}{path}")
+        page.goto(f"{site.base_url}{path}", wait_until="load")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"{path} is {width} px wide on a 375 px screen"
         if name:
