@@ -209,6 +209,11 @@ def test_web_the_report_board_and_its_charts_stay_inside_the_persons_subtree(sit
     page.goto(f"{site.base_url}/web/boards/reports?year=2025")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Chi bộ ấp An Phú")
     expect(page.get_by_role("region", name="Kết quả kết nạp so với chỉ tiêu", exact=True)).not_to_contain_text("An Mỹ")
+    page.get_by_label("Năm").fill("25")
+    page.get_by_role("button", name="Xem", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Năm phải có bốn chữ số")
+    expect(page.get_by_label("Năm")).to_have_value("25")  # what was typed is kept
+    assert page.request.get(f"{site.base_url}/web/boards/reports?year=1066").status == 400
     for path in (
         "/web/boards/reports?org=ks.anmy&year=2025",
         "/web/boards/charts/attainment.svg?org=ks&year=2025",

@@ -137,6 +137,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "too_large": ("Tệp quá lớn: tối đa {n} byte.", "The file is too large: {n} bytes at most."),
     "reports_board": ("Chỉ tiêu và cơ cấu", "Quota and composition"),
     "year": ("Năm", "Year"),
+    "bad_year": ("Năm phải có bốn chữ số, từ 1900 đến 2200.", "The year must be four digits, 1900 to 2200."),
     "show": ("Xem", "Show"),
     "attainment": ("Kết quả kết nạp so với chỉ tiêu", "Admissions against the quota"),
     "composition": ("Cơ cấu đảng viên mới kết nạp", "Composition of the newly admitted"),

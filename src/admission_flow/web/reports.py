@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
-from admission_flow.errors import NotFound
+from admission_flow.errors import InvalidInput, NotFound
 from admission_flow.web import session as web
 from admission_flow.web.pages import router, signed_in
 from admission_flow.web.render import SECURITY_HEADERS, page
@@ -20,8 +20,13 @@ CHARTS = ("attainment", "composition")
 
 
 def _year(request: Request, year: str) -> int:
-    """The year asked for (four digits), else this year on the flow's clock."""
-    return int(year) if len(year) == 4 and year.isdigit() else web.flow_of(request).today().year
+    """The year asked for (``YYYY``, 1900 to 2200), this year on the flow's clock when none is; ``InvalidInput``
+    otherwise."""
+    if not year.strip():
+        return web.flow_of(request).today().year
+    if not (len(year) == 4 and year.isdigit() and 1900 <= int(year) <= 2200):
+        raise InvalidInput(f"year {year[:20]!r}: four digits, 1900 to 2200")
+    return int(year)
 
 
 @router.get("/boards/reports")
@@ -30,7 +35,10 @@ async def report_board(request: Request, org: str | None = None, year: str = "")
     flow = web.flow_of(request)
     user = request.state.web_session.user
     root = flow.org(org or user.org_id, within=user.org_id)
-    chosen = _year(request, year)
+    try:
+        chosen = _year(request, year)
+    except InvalidInput:  # the form again, with what was typed and why it is refused
+        return page(request, "report_board.html", 400, root=root, year=year, reports=None, active="reports")
     found = {name: flow.report(name, root.id, year=chosen, within=user.org_id) for name in CHARTS}
     return page(request, "report_board.html", root=root, year=chosen, reports=found, active="reports")
 

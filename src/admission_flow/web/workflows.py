@@ -113,8 +113,9 @@ async def workflow_page(request: Request, ref: str) -> Response:
     """One version: its diagram, its states and moves in words, its Mermaid text."""
     flow = web.flow_of(request)
     spec = flow.workflow(ref)
-    summary = next(w for w in flow.workflows() if w.key == spec.key)
-    older = [w.key for w in flow.workflows() if w.id == spec.id and w.key != spec.key]
+    loaded = flow.workflows()
+    summary = next(w for w in loaded if w.key == spec.key)
+    older = [w.key for w in loaded if w.id == spec.id and w.key != spec.key]
     moves = []
     for t in spec.transitions:
         moves.append(
