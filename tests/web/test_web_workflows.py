@@ -199,6 +199,7 @@ def test_web_the_report_board_shows_quota_attainment_and_composition_with_charts
         assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
     answer = page.request.get(f"{site.base_url}/web/boards/charts/attainment.svg?org=ks&year=2025")
     assert answer.status == 200 and answer.headers["content-type"].startswith("image/svg+xml")
+    assert answer.headers["content-security-policy"].startswith("default-src 'none'")
     assert answer.body().lstrip().startswith(b"<?xml")
     shoot(request, page, "report-board")
 
