@@ -23,6 +23,7 @@ from admission_flow.web import session as web
 from admission_flow.web.pages import router, signed_in
 from admission_flow.web.render import language, page
 
+STANDARD = "standard"  # the procedure every variant extends: the comparison shown first
 FORM_ROOM = 16 * 1024  # the multipart envelope around the file: boundaries, headers, the form token
 
 
@@ -56,12 +57,13 @@ async def workflow_diff(request: Request, old: str = "", new: str = "") -> Respo
 
 
 def _default_pair(versions: list[str]) -> tuple[str, str]:
-    """The two newest versions of the first workflow that has two (the list is by id, then version); with no
-    such workflow, the first version against itself (no change)."""
+    """The two newest versions of the standard procedure, else of the first workflow that has two (the list is by
+    id, then version); with no such workflow, the first version against itself (no change)."""
     pairs = [(a, b) for a, b in pairwise(versions) if a.split("@")[0] == b.split("@")[0]]
     if pairs:
-        first = pairs[0][0].split("@")[0]
-        return [p for p in pairs if p[0].split("@")[0] == first][-1]
+        ids = [a.split("@")[0] for a, _ in pairs]
+        chosen = STANDARD if STANDARD in ids else ids[0]
+        return [p for p, i in zip(pairs, ids, strict=True) if i == chosen][-1]
     if not versions:
         raise NotFound("workflow", "any")
     return versions[0], versions[0]
