@@ -149,6 +149,10 @@ def test_web_an_upload_with_a_forged_token_or_over_the_size_limit_is_refused(sit
     answer = page.request.post(url, multipart={"csrf": token, "file": small})
     assert answer.status == 422 and "broken.yaml:" in answer.text()
 
+    odd = {"name": "tab\there.yaml", "mimeType": "text/yaml", "buffer": BROKEN}  # a name not fit to print
+    answer = page.request.post(url, multipart={"csrf": token, "file": odd})
+    assert answer.status == 422 and "upload.yaml:4:10" in answer.text()
+
 
 def test_web_the_candidate_page_marks_the_current_state_on_the_workflow_diagram(
     site: Site, page: Page, request: pytest.FixtureRequest

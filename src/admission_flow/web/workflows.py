@@ -98,7 +98,9 @@ async def check_upload(request: Request) -> Response:
             name, text = upload.filename, await upload.read(most + 1)
     except MultiPartException as bad:
         raise web.BadForm(str(bad)) from None
-    name = name.replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload.yaml"  # the base name only
+    name = name.replace("\\", "/").rsplit("/", 1)[-1][:200]  # the base name only
+    if not name.isprintable() or not name.strip():
+        name = "upload.yaml"  # a name the problems can be printed with
     summary, problems = flow.validate_workflow_text(name, text)
     return _check_page(request, 200 if summary else 422, name=name, summary=summary, problems=problems)
 
