@@ -13,6 +13,7 @@ from admission_flow.domain.records import WorkflowSummary
 from admission_flow.errors import InvalidInput, Problem
 from admission_flow.services import workflows
 from admission_flow.services.deps import Deps
+from admission_flow.workflow.diff import Change
 
 MAX_NAME = 200
 
@@ -32,6 +33,18 @@ class WorkflowDoors:
     def diagram(self, ref: str, *, changed_from: str | None = None, internal: bool = False) -> str:
         """The Mermaid state diagram of ``ref`` (``ID``: the newest release, or ``ID@VERSION``)."""
         return workflows.diagram(self._deps, ref, changed_from=changed_from, internal=internal)
+
+    def diagram_svg(
+        self, ref: str, *, current: str | None = None, changed_from: str | None = None, lang: str = "vi"
+    ) -> str:
+        """``ref`` drawn as an ``<svg>`` element, labels in ``lang`` (``vi`` or ``en``): states by stage from top
+        to bottom, ``current`` stressed (a candidate's state), and with ``changed_from`` the states that differ
+        from that version flagged. Drawn on the server: no script is needed to show it."""
+        return workflows.diagram_svg(self._deps, ref, current=current, changed_from=changed_from, lang=lang)
+
+    def workflow_diff(self, old: str, new: str) -> list[Change]:
+        """What ``new`` changes from ``old`` (``ID@VERSION`` each), section by section, as ``admission-flow diff``."""
+        return workflows.diff(self._deps, old, new)
 
     def validate_workflow_text(self, name: str, text: str | bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
         """Check one workflow document (an upload) as ``admission-flow validate`` checks a file of the folder,

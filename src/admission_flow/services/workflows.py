@@ -17,8 +17,10 @@ from admission_flow.engine.catalog import is_release
 from admission_flow.engine.machine import CompiledWorkflow
 from admission_flow.errors import Problem
 from admission_flow.services.deps import Deps
+from admission_flow.workflow import picture
 from admission_flow.workflow.diagram import mermaid
-from admission_flow.workflow.diff import changed_states
+from admission_flow.workflow.diff import Change, changed_states
+from admission_flow.workflow.diff import diff as diff_specs
 
 # An upload is checked on the server, so its size is bounded (settings ``upload_max_*``): in bytes, and in the
 # entries of the sections whose checks grow faster than the file (states × transitions). The shipped workflows
@@ -61,6 +63,21 @@ def diagram(
     if changed_from is not None:
         marked += changed_states(deps.catalog.resolve(changed_from).spec, spec)
     return mermaid(spec, highlight=marked, internal=internal)
+
+
+def diagram_svg(
+    deps: Deps, ref: str, *, current: str | None = None, changed_from: str | None = None, lang: str = "vi"
+) -> str:
+    """``ref`` drawn as an SVG element (``workflow/picture.py``): ``current`` stressed, and with ``changed_from``
+    the states that differ from that version flagged."""
+    spec = deps.catalog.resolve(ref).spec
+    marked = changed_states(deps.catalog.resolve(changed_from).spec, spec) if changed_from is not None else []
+    return picture.svg(spec, lang=lang, current=current, marked=marked)
+
+
+def diff(deps: Deps, old: str, new: str) -> list[Change]:
+    """What ``new`` changes from ``old`` (two ``ID@VERSION``), as ``admission-flow diff`` prints it."""
+    return diff_specs(deps.catalog.resolve(old).spec, deps.catalog.resolve(new).spec)
 
 
 def validate_text(deps: Deps, name: str, text: str | bytes) -> tuple[dict[str, Any] | None, list[Problem]]:

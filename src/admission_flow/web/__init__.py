@@ -8,7 +8,11 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from admission_flow.web import candidate  # noqa: F401 — registers the candidate page's routes on the router
+from admission_flow.web import (  # noqa: F401 — register the report board and workflow pages
+    candidate,
+    reports,
+    workflows,
+)
 from admission_flow.web.pages import router
 from admission_flow.web.render import HERE
 

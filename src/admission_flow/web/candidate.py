@@ -11,12 +11,13 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
 from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.errors import ConcurrentUpdate, InvalidInput, TransitionRefused
 from admission_flow.web import session as web
 from admission_flow.web.pages import router, signed_in
-from admission_flow.web.render import page
+from admission_flow.web.render import language, page
 
 PAPER_ROWS = 3
 
@@ -161,4 +162,6 @@ def _render(
         invalid=invalid,
         invalid_key=invalid_key,
         today=flow.today(),
+        # the workflow drawn with the current state stressed (workflow/picture.py escapes every text in it)
+        diagram=Markup(flow.diagram_svg(person.workflow, current=person.state, lang=language(request))),
     )
