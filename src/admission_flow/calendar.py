@@ -77,6 +77,7 @@ class WorkingCalendar:
         self._years: dict[int, _Year] = {}
         self._walks: dict[tuple[date, int, int], date] = {}
         self._working_days: dict[date, bool] = {}  # is_working_day, remembered (the calendar never changes)
+        self._totals: dict[int, list[int]] = {}  # per year, running counts of working days (_running)
 
     @property
     def extra_days_off(self) -> Mapping[date, str]:
@@ -144,11 +145,33 @@ class WorkingCalendar:
         return day
 
     def working_days_between(self, a: date, b: date) -> int:
-        """Working days in the half-open interval ``(a, b]``; negative (``-(b, a]``) when ``b`` is before ``a``."""
+        """Working days in the half-open interval ``(a, b]``; negative (``-(b, a]``) when ``b`` is before ``a``.
+
+        Counted from each year's running totals (made once per year), not day by day: a page listing a hundred
+        deadlines asks this for every row."""
         if b < a:
             return -self.working_days_between(b, a)
-        days = (b - a).days
-        return sum(self.is_working_day(a + timedelta(days=i)) for i in range(1, days + 1))
+        if a.year == b.year:
+            running = self._running(a.year)
+            return running[b.timetuple().tm_yday] - running[a.timetuple().tm_yday]
+        first, last = self._running(a.year), self._running(b.year)
+        between = sum(self._running(y)[-1] for y in range(a.year + 1, b.year))
+        return first[-1] - first[a.timetuple().tm_yday] + between + last[b.timetuple().tm_yday]
+
+    def _running(self, year: int) -> list[int]:
+        """Index k: the working days of ``year`` from 1 January to its k-th day (index 0: none; the last index:
+        the whole year)."""
+        found = self._totals.get(year)
+        if found is None:
+            found, count, day = [0], 0, date(year, 1, 1)
+            while day.year == year:
+                count += self.is_working_day(day)
+                found.append(count)
+                if day == date.max:
+                    break
+                day += _ONE_DAY
+            self._totals[year] = found
+        return found
 
 
 def shift(start: date, duration: Duration, calendar: WorkingCalendar, *, backwards: bool = False) -> date:
