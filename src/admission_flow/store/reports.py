@@ -146,9 +146,11 @@ IN_PERIOD = and_(events.c.occurred_on >= START, events.c.occurred_on <= END)
 
 @cache
 def _branches(as_of: bool) -> Select[Any]:
-    tree = branch_tree(as_of)
-    stmt = select(orgs.c.id, orgs.c.name).join(tree, tree.c.id == orgs.c.id).where(tree.c.depth == 1)
-    return stmt.order_by(orgs.c.name, orgs.c.id)
+    """The root's children in that tree: one level, read directly (the recursive tree is not needed for it)."""
+    if not as_of:
+        return select(orgs.c.id, orgs.c.name).where(orgs.c.parent_id == ROOT).order_by(orgs.c.name, orgs.c.id)
+    stmt = select(orgs.c.id, orgs.c.name).join(periods, periods.c.org_id == orgs.c.id)
+    return stmt.where(periods.c.parent_id == ROOT, valid_on(TREE_ON, periods)).order_by(orgs.c.name, orgs.c.id)
 
 
 @cache
@@ -181,14 +183,23 @@ _TARGETS = (
 
 @cache
 def _sourcing(as_of: bool) -> Select[Any]:
+    """Summed per organisation first (the subtree as an ``IN`` list, as the targets' index is by organisation),
+    then named and ordered: the names join 500 summed rows instead of every quota."""
     tree = branch_tree(as_of)
+    summed = (
+        select(targets.c.org_id, func.sum(targets.c.admissions).label("quota"), func.sum(targets.c.sourcing_plan))
+        .where(
+            targets.c.org_id.in_(select(tree.c.id)),
+            targets.c.kind == "annual",
+            targets.c.starts_on <= END,
+            targets.c.ends_on >= START,
+        )
+        .group_by(targets.c.org_id)
+        .subquery("summed")
+    )
     return (
-        select(orgs.c.id, orgs.c.name, func.sum(targets.c.admissions), func.sum(targets.c.sourcing_plan))
-        .select_from(targets)
-        .join(tree, tree.c.id == targets.c.org_id)
-        .join(orgs, orgs.c.id == targets.c.org_id)
-        .where(targets.c.kind == "annual", targets.c.starts_on <= END, targets.c.ends_on >= START)
-        .group_by(orgs.c.id, orgs.c.name)
+        select(orgs.c.id, orgs.c.name, *list(summed.c)[1:])
+        .join(summed, summed.c.org_id == orgs.c.id)
         .order_by(orgs.c.name, orgs.c.id)
     )
 
@@ -304,7 +315,8 @@ class SqlReports:
         return self._tx.connection.dialect.name
 
     def _rows(self, stmt: Any, **params: Any) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in self._tx.connection.execute(stmt, params)]
+        # fetched at once (one driver ``fetchall``), not row by row: a report can have hundreds of rows
+        return [tuple(r) for r in self._tx.connection.execute(stmt, params).all()]
 
     def branches(self, root: str, on: date | None) -> list[tuple[str, str]]:
         """(id, name) of the root's children in that tree, by name."""
