@@ -56,6 +56,11 @@ class SqlOrgHistory:
         stmt = select(func.count()).select_from(periods).where(periods.c.org_id == org_id, valid_on(on))
         return bool(self._tx.connection.execute(stmt).scalar_one())
 
+    def parent_on(self, org_id: str, on: date) -> str | None:
+        stmt = select(periods.c.parent_id).where(periods.c.org_id == org_id, valid_on(on))
+        found: str | None = self._tx.connection.execute(stmt).scalar()
+        return found
+
     def close_period(self, period_id: int, on: date) -> None:
         self._tx.connection.execute(update(periods).where(periods.c.id == period_id).values(valid_until=on))
 
