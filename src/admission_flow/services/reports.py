@@ -97,9 +97,10 @@ def build_report(
         raise InvalidInput(f"unknown group {among!r}; one of: {', '.join(GROUPS)}")
     with deps.db.transaction(readonly=True) as uow:
         require_org(uow, org_id, within)
+        root = uow.orgs.get(org_id)  # a prepared statement: cheaper than a names query
         ask = Ask(
             root=org_id,
-            root_name=uow.reports.names([org_id]).get(org_id, org_id),
+            root_name=org_id if root is None else root.name,
             period=period,
             options=options,
             tree_on=period.end if options.tree == "as_it_was" else None,

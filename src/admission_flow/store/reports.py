@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import (
     Date,
+    Dialect,
     Select,
     String,
     and_,
@@ -30,6 +31,7 @@ from sqlalchemy import (
 
 from admission_flow.domain.reports import GROUPS, ReportOptions
 from admission_flow.store.orgs import valid_on
+from admission_flow.store.prepared import Prepared
 from admission_flow.store.report_terms import (
     END,
     ROOT,
@@ -223,6 +225,20 @@ def _durations(as_of: bool, dialect: str) -> Select[Any]:
     return select(ranked.c.state, func.count(), func.avg(ranked.c.days), p90).group_by(ranked.c.state)
 
 
+# Each statement above compiled once per dialect and run on the DBAPI cursor (``store/prepared.py``), with its
+# bind names; None for one with an expanding ``IN`` list, which goes through SQLAlchemy each time.
+_PREPARED: dict[tuple[int, str, str], tuple[Prepared, frozenset[str]] | None] = {}
+
+
+def _prepared(stmt: Any, dialect: Dialect) -> tuple[Prepared, frozenset[str]] | None:
+    key = (id(stmt), dialect.name, dialect.paramstyle)
+    if key not in _PREPARED:
+        binds = stmt.compile(dialect=dialect).binds
+        expanding = any(bind.expanding for bind in binds.values())
+        _PREPARED[key] = None if expanding else (Prepared(stmt, dialect), frozenset(binds))
+    return _PREPARED[key]
+
+
 class SqlReports:
     """The aggregates behind ``services/reports.py``; each method runs one statement, built once (above)."""
 
@@ -234,8 +250,15 @@ class SqlReports:
         return self._tx.connection.dialect.name
 
     def _rows(self, stmt: Any, **params: Any) -> list[tuple[Any, ...]]:
-        # fetched at once (one driver ``fetchall``), not row by row: a report can have hundreds of rows
-        return [tuple(r) for r in self._tx.connection.execute(stmt, params).all()]
+        """All rows at once (one driver ``fetchall``: a report can have hundreds), on the DBAPI cursor when
+        the statement has no expanding list (SQLAlchemy's per-execution machinery costs more than a small
+        report's SQL)."""
+        connection = self._tx.connection
+        found = _prepared(stmt, connection.dialect)
+        if found is None:
+            return [tuple(r) for r in connection.execute(stmt, params).all()]
+        prepared, names = found
+        return prepared.all(self._tx.cursor(), {k: v for k, v in params.items() if k in names})
 
     def branches(self, root: str, on: date | None) -> list[tuple[str, str]]:
         """(id, name) of the root's children in that tree, by name."""
