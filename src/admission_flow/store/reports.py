@@ -61,7 +61,6 @@ orgs, periods, events = table(Org), table(OrgPeriod), table(Event)
 instances, candidates, targets = table(Instance), table(Candidate), table(Target)
 classes, timers = table(TrainingClass), table(Timer)
 
-_NAMES = select(orgs.c.id, orgs.c.name).where(orgs.c.id.in_(bindparam("ids", expanding=True)))
 IN_PERIOD = and_(events.c.occurred_on >= START, events.c.occurred_on <= END)
 
 
@@ -263,9 +262,6 @@ class SqlReports:
     def branches(self, root: str, on: date | None) -> list[tuple[str, str]]:
         """(id, name) of the root's children in that tree, by name."""
         return self._rows(_branches(on is not None), root=root, tree_on=on)
-
-    def names(self, org_ids: Sequence[str]) -> dict[str, str]:
-        return dict(self._rows(_NAMES, ids=list(org_ids)))
 
     def counted_by_branch(self, root: str, on: date | None, trigger: str, start: date, end: date) -> dict[str, int]:
         """Attempts with the event ``trigger`` dated in [start, end], by branch."""
