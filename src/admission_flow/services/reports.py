@@ -96,8 +96,9 @@ def build_report(
     if among is not None and among not in GROUPS:
         raise InvalidInput(f"unknown group {among!r}; one of: {', '.join(GROUPS)}")
     with deps.db.transaction(readonly=True) as uow:
-        require_org(uow, org_id, within)
-        root = uow.orgs.get(org_id)  # a prepared statement: cheaper than a names query
+        root = uow.orgs.get(org_id)  # one prepared lookup gives the root's name and, unbound, its existence
+        if root is None or within is not None:
+            require_org(uow, org_id, within)
         ask = Ask(
             root=org_id,
             root_name=org_id if root is None else root.name,
