@@ -3,13 +3,14 @@
 Run from the repository root::
 
     .venv/bin/python bench/reports.py                                  # SQLite, 20,000 candidate instances
-    .venv/bin/python bench/reports.py --instances 1000000              # the issue's size (minutes to load)
+    .venv/bin/python bench/reports.py --instances 1000000              # the issue's size (~10 min to load)
     .venv/bin/python bench/reports.py --postgres postgresql://postgres@127.0.0.1:5432/test
 
 The database is filled with the rows the engine writes: one candidate is taken through the real path with
 ``flow.fire`` (``tests/integration/reports_fixture``'s template); candidates and instances are bulk-loaded
-(``sqlite3`` executemany / psycopg ``COPY``) with a plan row each, and one ``INSERT … SELECT`` expands the
-template's events for every plan, stopped at a random stage and shifted to a random decision date in 2015-2024,
+(``sqlite3`` executemany / psycopg ``COPY``) with a plan row each, and ``INSERT … SELECT`` (one per 50,000
+instances, the events' plain indexes built after) expands the template's events for every plan, stopped at a
+random stage and shifted to a random decision date in 2015-2024,
 in 500 cells under one district (each cell with an annual quota and an awareness class a year). No timer rows
 are written, so ``deadlines`` runs over an empty table. Each report is then timed (best of ``--rounds``) against
 a single SQL statement that computes the same main figure over the same subtree; the ratio should stay at or
