@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from admission_flow.domain.outcome import Outcome, Start, TimerPlan
@@ -34,6 +34,10 @@ class Orgs(Protocol):
     def all(self) -> list[OrgRecord]: ...
 
     def insert(self, values: Mapping[str, Any]) -> None: ...
+
+    def insert_many(self, rows: Sequence[Mapping[str, Any]], valid_from: date | None) -> None:
+        """Organisations (same keys each) and their open periods from ``valid_from``, in bulk."""
+        ...
 
     def ancestry(self, org_id: str) -> list[OrgRecord]:
         """The organisation and its ancestors, nearest first (empty for an unknown id)."""

@@ -3,14 +3,16 @@ import's date, all or nothing, the same file twice, and export → import round 
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from admission_flow.errors import InvalidFile
 from admission_flow.flow import AdmissionFlow
-from admission_flow.store.schema import ImportBatch, OrgChange, table
+from admission_flow.store.schema import ImportBatch, Org, OrgChange, OrgPeriod, table
 
 JULY = date(2025, 7, 1)
 CHANGES = table(OrgChange)
@@ -132,3 +134,47 @@ def test_a_caller_bound_to_a_subtree_may_import_only_inside_it(flow: AdmissionFl
     with pytest.raises(InvalidFile) as caught:
         flow.import_orgs(cycle, within="bt.hu", effective_on=JULY)
     assert "cycle" in caught.value.problems[0].message_en
+
+
+@pytest.mark.parametrize("effective_on", [JULY, None])
+def test_imported_organisations_get_the_rows_and_audit_of_organisations_created_one_by_one(
+    flow: AdmissionFlow, effective_on: date | None
+) -> None:
+    """The first import writes its organisations in bulk; each gets the same ``orgs``, ``org_periods`` and
+    ``create`` audit row as ``create_org`` writes (ids, instants and row numbers apart)."""
+    made = [
+        {"id": "one", "name": "Tỉnh ủy Một", "kind": "province", "attributes": {"authority": ["consent"]}},
+        {"id": "one.hu", "name": "Huyện ủy", "kind": "superior_committee", "parent_id": "one"},
+        {"id": "one.hu.c", "name": "Chi bộ ấp 1", "kind": "cell", "parent_id": "one.hu", "has_youth_union": True},
+    ]
+    for values in made:
+        flow.create_org(effective_on=effective_on, actor="btc", **values)
+    text = flow.export_orgs(within="one").replace("one", "two")
+    report = flow.import_orgs(text, file_name="two.csv", effective_on=effective_on, actor="btc")
+    assert report.created == ["two", "two.hu", "two.hu.c"]
+    periods, orgs = table(OrgPeriod), table(Org)
+
+    def rows(table_: Any, key: Any, prefix: str, leave: tuple[str, ...]) -> list[dict[str, Any]]:
+        with flow.store.transaction(readonly=True) as uow:
+            found = uow.connection.execute(select(table_).where(key.like(f"{prefix}%")).order_by(key)).all()
+        kept = [{k: v for k, v in r._mapping.items() if k not in leave} for r in found]
+        return [json.loads(json.dumps(r, default=str).replace(prefix, "x")) for r in kept]
+
+    for table_, key, leave in (
+        (CHANGES, CHANGES.c.org_id, ("id", "recorded_at")),
+        (periods, periods.c.org_id, ("id",)),
+        (orgs, orgs.c.id, ("created_at",)),
+    ):
+        assert rows(table_, key, "two", leave) == rows(table_, key, "one", leave)
+        assert len(rows(table_, key, "two", leave)) == 3
+
+
+def test_a_dated_import_under_a_parent_that_did_not_exist_yet_changes_nothing(flow: AdmissionFlow) -> None:
+    flow.create_org(id="late", name="Tỉnh ủy", kind="province", effective_on=date(2025, 8, 1))
+    text = "id,parent,kind,name\nlate.hu,late,superior_committee,Huyện ủy\nlate.hu.c,late.hu,cell,Chi bộ\n"
+    with pytest.raises(InvalidFile) as refused:
+        flow.import_orgs(text, file_name="early.csv", effective_on=JULY)
+    assert [(p.line, "did not exist yet on 2025-07-01" in p.message_en) for p in refused.value.problems] == [(2, True)]
+    assert [o.id for o in flow.orgs()] == ["late"]
+    flow.import_orgs(text, file_name="early.csv", effective_on=date(2025, 8, 1))
+    assert [o.id for o in flow.orgs()] == ["late", "late.hu", "late.hu.c"]

@@ -116,3 +116,38 @@ def test_classes_are_recorded_once_per_reference_and_listed_by_period_and_subtre
         )
     planned.remove_class("ks", kind="awareness", reference="01/2024")
     assert sum(c.attendees for c in planned.classes()) == 52
+
+
+def test_allocation_uses_the_tree_as_it_stood_on_the_targets_last_day(flow: AdmissionFlow) -> None:
+    """A cell moved to another committee on 1 July 2024 counts under its new parent for 2024 and for a period
+    ending on the move's day, and under its old one for 2023 and for a period ending the day before."""
+    flow.add_org(id="d", name="Huyện ủy", kind="superior_committee")
+    for committee in ("d.a", "d.b"):
+        flow.add_org(id=committee, name=f"Đảng ủy {committee}", kind="grassroots_committee", parent_id="d")
+    for cell in ("d.a.c1", "d.a.c2"):
+        flow.add_org(id=cell, name=f"Chi bộ {cell}", kind="cell", parent_id="d.a")
+    flow.move_org("d.a.c2", "d.b", effective_on=date(2024, 7, 1))
+    eve, move_day = (date(2019, 7, 1), date(2024, 6, 30)), (date(2019, 7, 2), date(2024, 7, 1))
+    for org_id, admissions in (("d.a", 10), ("d.b", 6), ("d.a.c1", 4), ("d.a.c2", 6)):
+        flow.set_target(org_id, kind="annual", year=2023, admissions=admissions)
+        for starts_on, ends_on in (eve, move_day):
+            flow.set_target(org_id, kind="term", starts_on=starts_on, ends_on=ends_on, admissions=admissions)
+    for org_id, admissions in (("d.a", 10), ("d.b", 6), ("d.a.c1", 4)):
+        flow.set_target(org_id, kind="annual", year=2024, admissions=admissions)
+    # the cell's 2024 quota is checked against its parent at the end of 2024: d.b (6 planned, 7 given)
+    moved = flow.set_target("d.a.c2", kind="annual", year=2024, admissions=7)
+    assert [(w.code, w.org_id) for w in moved.warnings] == [("allocation_over", "d.b")]
+
+    def rows(kind: str, **period: object) -> dict[tuple[str, int], tuple[int, int, str]]:
+        found = flow.allocation(kind=kind, org_id="d", **period)  # type: ignore[arg-type]
+        return {(a.org_id, a.ends_on.day): (a.children, a.allocated, a.status) for a in found}
+
+    # d has no quota of its own; d.b had no child in 2023
+    assert rows("annual", year=2023) == {("d.a", 31): (2, 10, "balanced")}
+    assert rows("annual", year=2024) == {("d.a", 31): (1, 4, "short"), ("d.b", 31): (1, 7, "over")}
+    # the terms ending on 30 June (the move's eve) and on 1 July (its day)
+    assert rows("term", year=2024) == {
+        ("d.a", 30): (2, 10, "balanced"),
+        ("d.a", 1): (1, 4, "short"),
+        ("d.b", 1): (1, 6, "balanced"),
+    }

@@ -17,13 +17,22 @@ from admission_flow.domain.org_history import (
     ROW_FIELDS,
     OrgImportReport,
     apply_change,
+    check_effective,
     classify,
     is_dissolved,
     refuse_not_yet,
     row_values,
 )
 from admission_flow.domain.records import OrgRecord
-from admission_flow.errors import FileProblem, InvalidFile, InvalidInput, NotFound, OrgChangeRefused
+from admission_flow.errors import (
+    AlreadyExists,
+    DuplicateKey,
+    FileProblem,
+    InvalidFile,
+    InvalidInput,
+    NotFound,
+    OrgChangeRefused,
+)
 from admission_flow.ports import UnitOfWork
 from admission_flow.services import org_changes, org_files
 from admission_flow.services.deps import Deps
@@ -125,6 +134,64 @@ def _creation_order(rows: list[org_files.FileRow], existing: dict[str, OrgRecord
     return ordered
 
 
+def _create_all(
+    uow: UnitOfWork,
+    at: Stamp,
+    rows: list[org_files.FileRow],
+    existing: dict[str, OrgRecord],
+    failures: list[FileProblem],
+    file_name: str,
+) -> list[str]:
+    """Create the file's new organisations (parents first) in bulk: their rows, open periods and ``create``
+    audit rows, as ``org_changes.create_in`` writes them one at a time, in three multi-row statements.
+    ``_check_tree`` has found every parent (in the file or the database, not dissolved, in scope) already; what
+    is left to check is the date: not in the future, and for a dated import every parent already in the
+    database existing on that day (one created by the file exists from that day). A row that fails adds its
+    problem to ``failures`` and nothing is created."""
+    refused: dict[str, OrgChangeRefused] = {}
+    if at.on is not None:
+        parents = {r.values["parent_id"] for r in rows if r.values["parent_id"] in existing}
+        there = uow.org_history.existing_on(sorted(parents), at.on)
+        for row in rows:
+            org_id, parent = row.values["id"], row.values["parent_id"]
+            try:
+                if at.on > at.today:
+                    check_effective(org_id, None, at.on, at.today)
+                if parent in parents and parent not in there:
+                    refuse_not_yet(parent, at.on)
+            except OrgChangeRefused as exc:
+                refused[org_id] = exc
+    if refused:  # the file is refused: nothing is written (a refused row's children could not be either)
+        failures.extend(
+            FileProblem(file_name, row.line, 0, *_words(refused[row.values["id"]]))
+            for row in rows
+            if row.values["id"] in refused
+        )
+        return []
+    new = [NewOrg.model_validate(row.values).model_dump(mode="json") for row in rows]
+    note = at.note if at.note is not None else (None if at.on else "exists since always")
+    valid_from = at.on.isoformat() if at.on else None
+    audit = [
+        {
+            "org_id": values["id"],
+            "change": "create",
+            "effective_on": at.effective,
+            "before": {},
+            "after": {k: v for k, v in values.items() if k != "id"} | {"valid_from": valid_from},
+            "actor": at.actor,
+            "note": note,
+            "recorded_at": at.now,
+        }
+        for values in new
+    ]
+    try:
+        uow.orgs.insert_many([{**values, "created_at": at.now} for values in new], at.on)
+    except DuplicateKey:  # written by someone else since the file was checked
+        raise AlreadyExists("org", ", ".join(values["id"] for values in new[:3])) from None
+    uow.org_history.record_many(audit)
+    return [values["id"] for values in new]
+
+
 def _apply_row(uow: UnitOfWork, at: Stamp, org: OrgRecord, row: org_files.FileRow) -> list[dict[str, str]]:
     """Record each difference between ``org`` and the file's row as a change; the changes made."""
     state = row_values(org)
@@ -162,7 +229,6 @@ def import_tree(
     if reading.problems:
         raise InvalidFile(reading.problems)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    created: list[str] = []
     changes: list[dict[str, str]] = []
     unchanged = 0
     create_at = Stamp(at.on if dated_new else None, at.today, at.now, at.actor, None)
@@ -172,13 +238,7 @@ def import_tree(
         if reading.problems:
             raise InvalidFile(reading.problems)
         failures: list[FileProblem] = []
-        for row in _creation_order(reading.rows, existing):
-            try:
-                org_changes.create_in(uow, create_at, NewOrg.model_validate(row.values), within)
-            except (OrgChangeRefused, NotFound) as exc:
-                failures.append(FileProblem(file_name, row.line, 0, *_words(exc)))
-                continue
-            created.append(row.values["id"])
+        created = _create_all(uow, create_at, _creation_order(reading.rows, existing), existing, failures, file_name)
         for row in reading.rows:
             org = existing.get(row.values["id"])
             if org is None:

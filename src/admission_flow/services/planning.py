@@ -42,8 +42,7 @@ def set_target(deps: Deps, target: NewTarget, rule: SourcingRule, within: str | 
     with deps.db.transaction() as uow:
         require_org(uow, target.org_id, within)
         target_id, _ = uow.targets.put(values)
-        org = uow.orgs.get(target.org_id)
-        parent = None if org is None else org.parent_id
+        parent = uow.org_history.parent_on(target.org_id, target.ends_on)  # the tree of the target's period
         around = _allocation_around(uow, target, parent)
     row = {k: v for k, v in values.items() if k != "recorded_at"}
     return _target({"id": target_id, **row}, rule, around)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from admission_flow.domain.reports import (
@@ -95,10 +96,12 @@ def build_report(
     if among is not None and among not in GROUPS:
         raise InvalidInput(f"unknown group {among!r}; one of: {', '.join(GROUPS)}")
     with deps.db.transaction(readonly=True) as uow:
-        require_org(uow, org_id, within)
+        root = uow.orgs.get(org_id)  # one prepared lookup gives the root's name and, unbound, its existence
+        if root is None or within is not None:
+            require_org(uow, org_id, within)
         ask = Ask(
             root=org_id,
-            root_name=uow.reports.names([org_id]).get(org_id, org_id),
+            root_name=org_id if root is None else root.name,
             period=period,
             options=options,
             tree_on=period.end if options.tree == "as_it_was" else None,
@@ -154,21 +157,21 @@ def _attainment(uow: UnitOfWork, ask: Ask) -> Built:
     return tuple(rows), notes, {}
 
 
+@lru_cache(maxsize=4096)
+def _sourcing_ratio(plan: int | None, quota: int, low: Decimal, high: Decimal) -> tuple[Decimal | None, str]:
+    """(ratio, status) of one plan against one quota; a subtree repeats a few (plan, quota) pairs many times."""
+    if plan is None or not quota:
+        return None, "missing"
+    ratio = (Decimal(plan) / quota).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return ratio, "low" if ratio < low else "high" if ratio > high else "ok"
+
+
 def _sourcing(uow: UnitOfWork, ask: Ask) -> Built:
     o = ask.options
-    rows = []
-    for org_id, name, quota, plan in uow.reports.sourcing(ask.root, ask.tree_on, ask.period.start, ask.period.end):
-        ratio = None if plan is None or not quota else (Decimal(plan) / quota).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        status = (
-            "missing"
-            if ratio is None
-            else "low"
-            if ratio < o.sourcing_min
-            else "high"
-            if ratio > o.sourcing_max
-            else "ok"
-        )
-        rows.append(SourcingRow(org_id, name, quota, plan, ratio, status))
+    rows = [
+        SourcingRow(org_id, name, quota, plan, *_sourcing_ratio(plan, quota, o.sourcing_min, o.sourcing_max))
+        for org_id, name, quota, plan in uow.reports.sourcing(ask.root, ask.tree_on, ask.period.start, ask.period.end)
+    ]
     notes = [
         f"ratio = sourcing plan / annual quota (two decimals, half-up); the rule asks for {o.sourcing_min}–"
         f"{o.sourcing_max}× (seed 000): low below, high above, missing when no plan size was recorded."

@@ -56,6 +56,20 @@ class SqlOrgHistory:
         stmt = select(func.count()).select_from(periods).where(periods.c.org_id == org_id, valid_on(on))
         return bool(self._tx.connection.execute(stmt).scalar_one())
 
+    def existing_on(self, org_ids: Sequence[str], on: date) -> set[str]:
+        """Those of ``org_ids`` that existed on ``on`` (one query per 500)."""
+        found: set[str] = set()
+        ids = sorted(set(org_ids))
+        for start in range(0, len(ids), 500):
+            stmt = select(periods.c.org_id).where(periods.c.org_id.in_(ids[start : start + 500]), valid_on(on))
+            found.update(r[0] for r in self._tx.connection.execute(stmt))
+        return found
+
+    def parent_on(self, org_id: str, on: date) -> str | None:
+        stmt = select(periods.c.parent_id).where(periods.c.org_id == org_id, valid_on(on))
+        found: str | None = self._tx.connection.execute(stmt).scalar()
+        return found
+
     def close_period(self, period_id: int, on: date) -> None:
         self._tx.connection.execute(update(periods).where(periods.c.id == period_id).values(valid_until=on))
 
@@ -84,6 +98,11 @@ class SqlOrgHistory:
         change_id = self._tx.connection.execute(stmt).scalar_one()
         fields: dict[str, Any] = {n: values.get(n) for n in _CHANGE if n != "id"}
         return OrgChangeRecord(id=change_id, **fields)
+
+    def record_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Audit rows (all with the same keys) in one multi-row statement."""
+        if rows:
+            self._tx.connection.execute(insert(changes), [dict(values) for values in rows])
 
     def changes(self, org_id: str) -> list[OrgChangeRecord]:
         """The organisation's audit trail: its creation first (one since always is recorded on the day it was

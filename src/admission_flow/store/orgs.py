@@ -8,6 +8,7 @@ Both stop at 64 levels, far deeper than any real tree, so a cycle written by han
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Dialect, Integer, Select, and_, bindparam, insert, literal, or_, select
@@ -108,6 +109,27 @@ class SqlOrgs:
         connection.execute(
             insert(periods).values(org_id=values["id"], attributes=values.get("attributes") or {}, **period)
         )
+
+    def insert_many(self, rows: Sequence[Mapping[str, Any]], valid_from: date | None) -> None:
+        """Insert organisations (all with the same keys) and their open periods from ``valid_from`` (None: since
+        always), two multi-row statements however many there are."""
+        if not rows:
+            return
+        connection = self._tx.connection
+        connection.execute(insert(orgs), [dict(values) for values in rows])
+        opened = [
+            {
+                "org_id": values["id"],
+                "parent_id": values.get("parent_id"),
+                "name": values["name"],
+                "kind": values["kind"],
+                "attributes": values.get("attributes") or {},
+                "valid_from": valid_from,
+                "valid_until": None,
+            }
+            for values in rows
+        ]
+        connection.execute(insert(periods), opened)
 
     def ancestry(self, org_id: str) -> list[OrgRecord]:
         return [_record(r) for r in self._sql.ancestry.all(self._tx.cursor(), {"oid": org_id})]

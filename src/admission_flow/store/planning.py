@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select, update
 
-from admission_flow.store.orgs import subtree_ids
-from admission_flow.store.schema import Org, Target, TrainingClass, table
+from admission_flow.store.orgs import subtree_ids, valid_on
+from admission_flow.store.schema import OrgPeriod, Target, TrainingClass, table
 from admission_flow.store.transaction import Tx
 
-targets, classes, orgs = table(Target), table(TrainingClass), table(Org)
+targets, classes, periods = table(Target), table(TrainingClass), table(OrgPeriod)
 _TARGET_COLUMNS = ("id", "org_id", "kind", "starts_on", "ends_on", "admissions", "sourcing_plan", "note")
 _CLASS_COLUMNS = ("id", "org_id", "kind", "reference", "starts_on", "ends_on", "attendees", "note")
 
@@ -79,11 +79,13 @@ class SqlTargets:
         self, *, within: str | None, org_id: str | None, kind: str, starts: date | None, ends: date | None
     ) -> list[dict[str, Any]]:
         """Each target (in scope) of an organisation that has children, with how many children it has, how many
-        of them hold a target of the same kind and period, and the sum of those."""
-        child = orgs.alias("child")
+        of them hold a target of the same kind and period, and the sum of those. The children are those of the
+        tree as it stood on the target's last day (``org_periods``), as the reports read it: a cell moved under
+        another parent during the period counts under the one it ended the period with."""
+        child = periods.alias("child")
         child_target = targets.alias("child_target")
         same_period = and_(
-            child_target.c.org_id == child.c.id,
+            child_target.c.org_id == child.c.org_id,
             child_target.c.kind == targets.c.kind,
             child_target.c.starts_on == targets.c.starts_on,
             child_target.c.ends_on == targets.c.ends_on,
@@ -91,12 +93,12 @@ class SqlTargets:
         stmt = (
             select(
                 *(targets.c[c] for c in ("org_id", "kind", "starts_on", "ends_on", "admissions")),
-                func.count(func.distinct(child.c.id)).label("children"),
+                func.count(func.distinct(child.c.org_id)).label("children"),
                 func.count(child_target.c.id).label("children_with_target"),
                 func.coalesce(func.sum(child_target.c.admissions), 0).label("allocated"),
             )
             .select_from(targets)
-            .join(child, child.c.parent_id == targets.c.org_id)
+            .join(child, and_(child.c.parent_id == targets.c.org_id, valid_on(targets.c.ends_on, child)))
             .outerjoin(child_target, same_period)
             .where(targets.c.kind == kind, *_overlapping(targets, starts, ends))
             .group_by(*(targets.c[c] for c in ("org_id", "kind", "starts_on", "ends_on", "admissions")))

@@ -3,7 +3,8 @@ subtree; nothing loops over rows in Python.
 
 The subtree is a recursive CTE that also carries each organisation's *branch*: the child of the report's root
 it lies under (the root itself for its own rows), so one GROUP BY gives the figures by child organisation. The
-tree is read as it stood on a date (``org_periods``) or as it is now (``orgs``). A candidate counts in the
+tree is read as it stood on a date (``org_periods``) or as it is now (``orgs``); the shared parts are in
+``report_terms``. A candidate counts in the
 organisation they belong to (``candidates.org_id``), placed in that tree; the audit row's ``org_id`` names the
 body that acted (a decision's committee), not the candidate's cell.
 """
@@ -16,25 +17,33 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    CTE,
-    ColumnElement,
     Date,
-    Integer,
+    Dialect,
     Select,
     String,
     and_,
     bindparam,
     case,
-    cast,
     func,
-    literal,
-    literal_column,
     or_,
     select,
 )
 
 from admission_flow.domain.reports import GROUPS, ReportOptions
-from admission_flow.store.orgs import MAX_DEPTH, valid_on
+from admission_flow.store.orgs import valid_on
+from admission_flow.store.prepared import Prepared
+from admission_flow.store.report_terms import (
+    END,
+    ROOT,
+    START,
+    TREE_ON,
+    branch_tree,
+    days_between,
+    group_conditions,
+    joined,
+    last_states,
+    months_and_days_after,
+)
 from admission_flow.store.schema import (
     Candidate,
     Event,
@@ -52,117 +61,30 @@ orgs, periods, events = table(Org), table(OrgPeriod), table(Event)
 instances, candidates, targets = table(Instance), table(Candidate), table(Target)
 classes, timers = table(TrainingClass), table(Timer)
 
-
-ROOT, TREE_ON = bindparam("root", type_=String), bindparam("tree_on", type_=Date)
-START, END = bindparam("start", type_=Date), bindparam("end", type_=Date)
-
-
-@cache
-def branch_tree(as_of: bool) -> CTE:
-    """(id, branch, depth) of ``:root`` and every organisation below it, as on ``:tree_on`` (``as_of``) or as it
-    is now. Built once per shape: every statement here is built once and cached, its values bound at run time
-    (building a SQLAlchemy statement costs more than running a small one)."""
-    tree = (
-        select(orgs.c.id, orgs.c.id.label("branch"), literal(0, Integer).label("depth"))
-        .where(orgs.c.id == ROOT)
-        .cte("report_tree", recursive=True)
-    )
-    if not as_of:
-        child = orgs.alias("report_child")
-        child_id, parent_id, held = child.c.id, child.c.parent_id, literal(True)
-    else:
-        child = periods.alias("report_child")
-        child_id, parent_id, held = child.c.org_id, child.c.parent_id, valid_on(TREE_ON, child)
-    return tree.union_all(
-        select(child_id, case((tree.c.depth == 0, child_id), else_=tree.c.branch), tree.c.depth + 1)
-        .join(tree, parent_id == tree.c.id)
-        .where(held, tree.c.depth < MAX_DEPTH)
-    )
-
-
-def days_between(dialect: str, later: Any, earlier: Any) -> ColumnElement[Any]:
-    """Whole days from ``earlier`` to ``later`` (date columns)."""
-    if dialect == "sqlite":
-        return cast(func.julianday(later) - func.julianday(earlier), Integer)
-    return cast(later - earlier, Integer)
-
-
-def months_and_days_after(dialect: str, column: Any, months: int, days: int) -> ColumnElement[Any]:
-    """The date ``months`` calendar months and then ``days`` days after a date column."""
-    if dialect == "sqlite":
-        return func.date(column, f"+{int(months)} months", f"+{int(days)} days")
-    return cast(column + literal_column(f"INTERVAL '{int(months)} months {int(days)} days'"), events.c.occurred_on.type)
-
-
-def last_states() -> Select[Any]:
-    """(instance_id, state) of every attempt as it stood at the end of ``:on``: the target of its last event on or
-    before that day (the highest ``seq``; events are numbered in the order they were applied)."""
-    last = (
-        select(events.c.instance_id, func.max(events.c.seq).label("seq"))
-        .where(events.c.occurred_on <= bindparam("on", type_=Date))
-        .group_by(events.c.instance_id)
-        .subquery("last_event")
-    )
-    return select(events.c.instance_id, events.c.to_state.label("state")).join(
-        last, and_(events.c.instance_id == last.c.instance_id, events.c.seq == last.c.seq)
-    )
-
-
-@cache
-def group_conditions(options: ReportOptions) -> dict[str, ColumnElement[bool]]:
-    """The condition of each composition group on ``candidates`` (values compared as stored; ethnicity and
-    religion case-insensitively)."""
-    c = candidates.c
-    conditions: dict[str, ColumnElement[bool]] = {
-        "women": c.sex == "female",
-        "ethnic_minority": and_(
-            c.ethnicity.is_not(None), c.ethnicity != "", func.lower(c.ethnicity) != options.majority_ethnicity.lower()
-        ),
-        "religious": and_(
-            c.religion.is_not(None), func.lower(c.religion).not_in([r.lower() for r in options.no_religion])
-        ),
-        "youth_union": c.youth_union_member.is_(True),
-        "student": c.occupation.in_(list(options.student_occupations)),
-        "enterprise": c.occupation.in_(list(options.enterprise_occupations)),
-        "university": c.education.in_(list(options.university_levels)),
-        "manager": c.manager.is_(True),
-    }
-    return {name: conditions[name] for name in GROUPS}
-
-
-def _joined(stmt: Select[Any], tree: CTE, base: Any = None) -> Select[Any]:
-    """``stmt`` joined from ``base`` (default ``events``) to the attempt, the candidate and the tree."""
-    base = events if base is None else base
-    return (
-        stmt.join(instances, instances.c.id == base.c.instance_id)
-        .join(candidates, candidates.c.id == instances.c.candidate_id)
-        .join(tree, tree.c.id == candidates.c.org_id)
-    )
-
-
-_NAMES = select(orgs.c.id, orgs.c.name).where(orgs.c.id.in_(bindparam("ids", expanding=True)))
 IN_PERIOD = and_(events.c.occurred_on >= START, events.c.occurred_on <= END)
 
 
 @cache
 def _branches(as_of: bool) -> Select[Any]:
-    tree = branch_tree(as_of)
-    stmt = select(orgs.c.id, orgs.c.name).join(tree, tree.c.id == orgs.c.id).where(tree.c.depth == 1)
-    return stmt.order_by(orgs.c.name, orgs.c.id)
+    """The root's children in that tree: one level, read directly (the recursive tree is not needed for it)."""
+    if not as_of:
+        return select(orgs.c.id, orgs.c.name).where(orgs.c.parent_id == ROOT).order_by(orgs.c.name, orgs.c.id)
+    stmt = select(orgs.c.id, orgs.c.name).join(periods, periods.c.org_id == orgs.c.id)
+    return stmt.where(periods.c.parent_id == ROOT, valid_on(TREE_ON, periods)).order_by(orgs.c.name, orgs.c.id)
 
 
 @cache
 def _counted_by_branch(as_of: bool) -> Select[Any]:
     tree = branch_tree(as_of)
     stmt = select(tree.c.branch, func.count()).select_from(events)
-    stmt = _joined(stmt, tree).where(events.c.trigger == bindparam("trigger"), IN_PERIOD)
+    stmt = joined(stmt, tree).where(events.c.trigger == bindparam("trigger"), IN_PERIOD)
     return stmt.group_by(tree.c.branch)
 
 
 @cache
 def _counted(as_of: bool) -> Select[Any]:
     tree = branch_tree(as_of)
-    stmt = _joined(select(events.c.trigger, func.count()).select_from(events), tree)
+    stmt = joined(select(events.c.trigger, func.count()).select_from(events), tree)
     stmt = stmt.where(events.c.trigger.in_(bindparam("triggers", expanding=True)), IN_PERIOD)
     return stmt.group_by(events.c.trigger)
 
@@ -181,14 +103,23 @@ _TARGETS = (
 
 @cache
 def _sourcing(as_of: bool) -> Select[Any]:
+    """Summed per organisation first (the subtree as an ``IN`` list, as the targets' index is by organisation),
+    then named and ordered: the names join 500 summed rows instead of every quota."""
     tree = branch_tree(as_of)
+    summed = (
+        select(targets.c.org_id, func.sum(targets.c.admissions).label("quota"), func.sum(targets.c.sourcing_plan))
+        .where(
+            targets.c.org_id.in_(select(tree.c.id)),
+            targets.c.kind == "annual",
+            targets.c.starts_on <= END,
+            targets.c.ends_on >= START,
+        )
+        .group_by(targets.c.org_id)
+        .subquery("summed")
+    )
     return (
-        select(orgs.c.id, orgs.c.name, func.sum(targets.c.admissions), func.sum(targets.c.sourcing_plan))
-        .select_from(targets)
-        .join(tree, tree.c.id == targets.c.org_id)
-        .join(orgs, orgs.c.id == targets.c.org_id)
-        .where(targets.c.kind == "annual", targets.c.starts_on <= END, targets.c.ends_on >= START)
-        .group_by(orgs.c.id, orgs.c.name)
+        select(orgs.c.id, orgs.c.name, *list(summed.c)[1:])
+        .join(summed, summed.c.org_id == orgs.c.id)
         .order_by(orgs.c.name, orgs.c.id)
     )
 
@@ -200,7 +131,7 @@ def _states(as_of: bool, current: bool) -> Select[Any]:
         stmt = select(instances.c.state, func.count()).join(candidates, candidates.c.id == instances.c.candidate_id)
         return stmt.join(tree, tree.c.id == candidates.c.org_id).group_by(instances.c.state)
     last = last_states().subquery("state_then")
-    return _joined(select(last.c.state, func.count()).select_from(last), tree, last).group_by(last.c.state)
+    return joined(select(last.c.state, func.count()).select_from(last), tree, last).group_by(last.c.state)
 
 
 @cache
@@ -224,7 +155,7 @@ def _on_time(as_of: bool, dialect: str, grace_days: int) -> Select[Any]:
     on_time = and_(events.c.trigger == recognition, held.c.occurred_on.is_not(None), events.c.occurred_on <= deadline)
     stmt = select(func.count(), func.coalesce(func.sum(case((on_time, 1), else_=0)), 0)).select_from(events)
     return (
-        _joined(stmt, tree)
+        joined(stmt, tree)
         .outerjoin(held, and_(held.c.instance_id == events.c.instance_id, held.c.trigger == bindparam("ceremony")))
         .where(events.c.trigger.in_([recognition, bindparam("strike_off")]), IN_PERIOD)
     )
@@ -236,11 +167,11 @@ def _composition(as_of: bool, options: ReportOptions, among: str | None, members
     groups = group_conditions(options)
     columns = [func.count()] + [func.coalesce(func.sum(case((cond, 1), else_=0)), 0) for cond in groups.values()]
     if not members:
-        stmt = _joined(select(*columns).select_from(events), tree)
+        stmt = joined(select(*columns).select_from(events), tree)
         stmt = stmt.where(events.c.trigger == bindparam("trigger"), IN_PERIOD)
     else:
         last = last_states().subquery("state_then")
-        stmt = _joined(select(*columns).select_from(last), tree, last)
+        stmt = joined(select(*columns).select_from(last), tree, last)
         stmt = stmt.where(last.c.state.in_(bindparam("states", expanding=True)))
     return stmt if among is None else stmt.where(groups[among])
 
@@ -253,7 +184,7 @@ def _deadlines() -> Select[Any]:
     upcoming = func.coalesce(func.sum(case((timers.c.due_on >= today, 1), else_=0)), 0)
     stmt = select(timers.c.deadline_id, timers.c.state, overdue, upcoming, func.min(timers.c.due_on))
     return (
-        _joined(stmt.select_from(timers), tree, timers)
+        joined(stmt.select_from(timers), tree, timers)
         .where(timers.c.kind == "due", timers.c.status == "pending", timers.c.due_on <= until)
         .group_by(timers.c.deadline_id, timers.c.state)
         .order_by(timers.c.state, timers.c.deadline_id)
@@ -279,7 +210,7 @@ def _durations(as_of: bool, dialect: str) -> Select[Any]:
     )
     days = days_between(dialect, moves.c.left_on, moves.c.entered)
     stays = (
-        _joined(select(moves.c.state, days.label("days")).select_from(moves), tree, moves)
+        joined(select(moves.c.state, days.label("days")).select_from(moves), tree, moves)
         .where(moves.c.left_on >= START, moves.c.left_on <= END)
         .subquery("stays")
     )
@@ -293,6 +224,20 @@ def _durations(as_of: bool, dialect: str) -> Select[Any]:
     return select(ranked.c.state, func.count(), func.avg(ranked.c.days), p90).group_by(ranked.c.state)
 
 
+# Each statement above compiled once per dialect and run on the DBAPI cursor (``store/prepared.py``), with its
+# bind names; None for one with an expanding ``IN`` list, which goes through SQLAlchemy each time.
+_PREPARED: dict[tuple[int, str, str], tuple[Prepared, frozenset[str]] | None] = {}
+
+
+def _prepared(stmt: Any, dialect: Dialect) -> tuple[Prepared, frozenset[str]] | None:
+    key = (id(stmt), dialect.name, dialect.paramstyle)
+    if key not in _PREPARED:
+        binds = stmt.compile(dialect=dialect).binds
+        expanding = any(bind.expanding for bind in binds.values())
+        _PREPARED[key] = None if expanding else (Prepared(stmt, dialect), frozenset(binds))
+    return _PREPARED[key]
+
+
 class SqlReports:
     """The aggregates behind ``services/reports.py``; each method runs one statement, built once (above)."""
 
@@ -304,14 +249,19 @@ class SqlReports:
         return self._tx.connection.dialect.name
 
     def _rows(self, stmt: Any, **params: Any) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in self._tx.connection.execute(stmt, params)]
+        """All rows at once (one driver ``fetchall``: a report can have hundreds), on the DBAPI cursor when
+        the statement has no expanding list (SQLAlchemy's per-execution machinery costs more than a small
+        report's SQL)."""
+        connection = self._tx.connection
+        found = _prepared(stmt, connection.dialect)
+        if found is None:
+            return [tuple(r) for r in connection.execute(stmt, params).all()]
+        prepared, names = found
+        return prepared.all(self._tx.cursor(), {k: v for k, v in params.items() if k in names})
 
     def branches(self, root: str, on: date | None) -> list[tuple[str, str]]:
         """(id, name) of the root's children in that tree, by name."""
         return self._rows(_branches(on is not None), root=root, tree_on=on)
-
-    def names(self, org_ids: Sequence[str]) -> dict[str, str]:
-        return dict(self._rows(_NAMES, ids=list(org_ids)))
 
     def counted_by_branch(self, root: str, on: date | None, trigger: str, start: date, end: date) -> dict[str, int]:
         """Attempts with the event ``trigger`` dated in [start, end], by branch."""
