@@ -1,6 +1,10 @@
-"""The bulk import's replay of a paper step (engine/import_replay.py) decides exactly as a live event does: the same
-histories replayed through ``replay_step`` and through ``engine.effects.decide`` (the state machine's move
-included) give the same rows to insert and the same rejections, row for row."""
+"""The bulk import's short cuts change nothing but speed.
+
+- Its replay of a paper step (engine/import_replay.py) decides exactly as a live event does: the same histories
+  replayed through ``replay_step`` and through ``engine.effects.decide`` (the state machine's move included)
+  give the same rows to insert and the same rejections, row for row.
+- Its writer (store/imports.py) hands the driver what SQLAlchemy's own bind processors make of each row
+  (``Prepared.parameters``), on SQLite and PostgreSQL, though it converts each distinct date once."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from sqlalchemy.dialects import postgresql, sqlite
 
 from admission_flow.calendar import WorkingCalendar
 from admission_flow.domain.import_mapping import ImportMapping, Rejection, parse_mapping
@@ -26,6 +31,7 @@ from admission_flow.engine.timing import TimeRules
 from admission_flow.errors import NotFound
 from admission_flow.guards import default_registry
 from admission_flow.services.imports import org_places
+from admission_flow.store.imports import SqlImports, statements
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
@@ -138,3 +144,33 @@ def test_a_refused_step_reports_the_reasons_of_a_live_decision(
     assert isinstance(fast, list) and fast == slow
     assert {r.column for r in fast} == {STEPS[2]}
     assert all(isinstance(r, Rejection) and r.en and r.vi for r in fast)
+
+
+@pytest.mark.parametrize("dialect", [sqlite.dialect(), postgresql.psycopg.dialect()], ids=["sqlite", "postgresql"])
+def test_the_writer_binds_what_sqlalchemys_processors_make_of_each_row(ctx: RowContext, dialect: Any) -> None:
+    accepted = [
+        a
+        for n, cells in enumerate(histories(ctx, 300, seed=7), start=2)
+        if isinstance(a := check_row(ctx, n, cells), Accepted)
+    ]
+    tables = {
+        "candidates": [a.candidate for a in accepted],
+        "instances": [{**a.instance, "id": i} for i, a in enumerate(accepted, start=1)],
+        "events": [{**e, "id": 9, "instance_id": 1} for a in accepted for e in a.events],
+        "documents": [{**d, "instance_id": 1, "event_id": 9} for a in accepted for p in a.papers for d in p],
+        "timers": [{**t, "instance_id": 1} for a in accepted for t in a.timers],
+    }
+    writer = SqlImports(None, dialect)  # type: ignore[arg-type]  # conversion only: no transaction needed
+    sql = statements(dialect)
+    for converter, (name, rows) in zip(writer._tables, tables.items(), strict=True):
+        assert len(rows) > 100, name
+        prepared = getattr(sql, name)
+        for _ in range(2):  # the second round answers every date from what the first converted
+            assert [plain(converter.convert(r)) for r in rows] == [plain(prepared.parameters(r)) for r in rows], name
+
+
+def plain(bound: Any) -> Any:
+    """A row's bound values, comparable: psycopg's JSON wrappers (no equality of their own) as their type and
+    content."""
+    values = bound.items() if isinstance(bound, dict) else enumerate(bound)
+    return {k: (type(v).__name__, v.obj) if hasattr(v, "obj") else v for k, v in values}
