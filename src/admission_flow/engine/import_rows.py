@@ -6,9 +6,10 @@ How a row is judged:
 - its workflow is the release in force on its first paper date (``Catalog.in_force``); a date before every
   release loaded is judged by the earliest release (the oldest rules the catalog knows), and the audit rows say so;
 - the row starts like an enrolment (``engine.enrolment.start``) on its first paper date, then each step whose date
-  cell is filled is decided by ``engine.effects.decide`` on that date, with the papers and votes the mapping gives
-  it: the step's guards (dates in order, the 30 working days to the ceremony, the 12 months of probation, age,
-  education, introducers, votes...) run exactly as on the live path;
+  cell is filled is decided on that date (``engine.import_replay.replay_step``: the workflow's route, guards and
+  rules as ``engine.effects.decide`` runs them, without the state machine's move), with the papers and votes the
+  mapping gives it: the step's guards (dates in order, the 30 working days to the ceremony, the 12 months of
+  probation, age, education, introducers, votes...) run exactly as on the live path;
 - steps the file does not record (the sheet has no column for them, or the cell is empty) are **done on paper and
   not re-checked**: when the next recorded step starts from another state, the instance is placed in that state
   with the dates recorded so far (no audit row is invented for the missing steps);
