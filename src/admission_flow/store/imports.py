@@ -12,7 +12,7 @@ transaction back if any row is rejected.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
@@ -69,7 +69,10 @@ class _Converter:
         self.defaults = prepared.defaults
         self.names = prepared.order if prepared.order is not None else list(prepared.binds)
         self.positional = prepared.order is not None
-        self._values = itemgetter(*self.names)
+        many = len(self.names) > 1  # itemgetter of one name gives the value, not a 1-tuple
+        self._values: Callable[[Mapping[str, Any]], Any] = (
+            itemgetter(*self.names) if many else (lambda row: tuple(row[n] for n in self.names))
+        )
         self._converting: list[tuple[int, Processor, dict[Any, Any]]] = [
             (i, prepared.binds[name], {}) for i, name in enumerate(self.names) if name in prepared.binds
         ]
