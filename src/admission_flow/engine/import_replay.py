@@ -77,7 +77,9 @@ def replay_step(
     rules: TimeRules,
 ) -> Replayed | None:
     """``trigger`` on ``inst`` (whose recorded dates, parsed, are ``known``) on the paper date ``on``, or
-    ``TransitionRefused`` with every reason; None for a route that transfers the candidate (see the module)."""
+    ``TransitionRefused`` with every reason; None for a route that transfers the candidate (see the module).
+    The papers' kinds are not checked again (``decide`` does, first): a mapping naming a kind that some release
+    of its workflow lacks is refused before any row is read (``check_mapping_against``)."""
     chain = facts.ancestry
     ctx = GuardContext(
         trigger=trigger,
