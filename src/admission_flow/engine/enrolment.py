@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from admission_flow.domain.inputs import EventInput
-from admission_flow.domain.outcome import Start
+from admission_flow.domain.outcome import NO_TIMERS, Start
 from admission_flow.engine.effects import event_row
 from admission_flow.engine.machine import CompiledWorkflow
 from admission_flow.engine.timing import Stay, TimeRules, plan_timers
@@ -29,8 +29,10 @@ def start(
     candidate: dict[str, Any] | None = None,
     actor: str = "system",
     token_id: int | None = None,
+    timers: bool = True,
 ) -> Start:
-    """``candidate``: the person's row to insert (None for a new attempt of a known person)."""
+    """``candidate``: the person's row to insert (None for a new attempt of a known person). ``timers=False``:
+    no timer plan (the bulk import projects only the stay a row ends in)."""
     initial = wf.spec.initial
     instance = {
         "candidate_id": candidate_id,
@@ -61,7 +63,9 @@ def start(
         occurred_on=started_on,
         now=now,
     )
+    if not timers:
+        return Start(candidate, instance, audit, NO_TIMERS)
     anchors = {} if birth_date is None else {"birth_date": birth_date}
     stay = Stay(0, initial, 1, started_on, anchors, {}, ())
-    timers = plan_timers(wf, stay, moved=True, left_pending=False, existing=(), now=now, rules=rules)
-    return Start(candidate, instance, audit, timers)
+    plan = plan_timers(wf, stay, moved=True, left_pending=False, existing=(), now=now, rules=rules)
+    return Start(candidate, instance, audit, plan)

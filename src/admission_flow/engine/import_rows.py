@@ -6,9 +6,10 @@ How a row is judged:
 - its workflow is the release in force on its first paper date (``Catalog.in_force``); a date before every
   release loaded is judged by the earliest release (the oldest rules the catalog knows), and the audit rows say so;
 - the row starts like an enrolment (``engine.enrolment.start``) on its first paper date, then each step whose date
-  cell is filled is decided by ``engine.effects.decide`` on that date, with the papers and votes the mapping gives
-  it: the step's guards (dates in order, the 30 working days to the ceremony, the 12 months of probation, age,
-  education, introducers, votes...) run exactly as on the live path;
+  cell is filled is decided on that date (``engine.import_replay.replay_step``: the workflow's route, guards and
+  rules as ``engine.effects.decide`` runs them, without the state machine's move), with the papers and votes the
+  mapping gives it: the step's guards (dates in order, the 30 working days to the ceremony, the 12 months of
+  probation, age, education, introducers, votes...) run exactly as on the live path;
 - steps the file does not record (the sheet has no column for them, or the cell is empty) are **done on paper and
   not re-checked**: when the next recorded step starts from another state, the instance is placed in that state
   with the dates recorded so far (no audit row is invented for the missing steps);
@@ -31,7 +32,7 @@ from admission_flow.domain.import_mapping import HistoryStep, ImportMapping, Rej
 from admission_flow.domain.inputs import EventInput, NewCandidate
 from admission_flow.domain.stored import Instance, Person
 from admission_flow.domain.values import DocumentRecord
-from admission_flow.engine.effects import Loaded, anchor_dates, decide
+from admission_flow.engine.effects import anchor_dates
 from admission_flow.engine.enrolment import start
 from admission_flow.engine.import_cells import (
     IDENTIFIERS,
@@ -44,6 +45,7 @@ from admission_flow.engine.import_cells import (
     step_dates,
     validated_person,
 )
+from admission_flow.engine.import_replay import RowFacts, decided_step, replay_step
 from admission_flow.engine.machine import CompiledWorkflow
 from admission_flow.engine.timing import Stay, plan_timers
 from admission_flow.errors import InvalidInput, TransitionRefused
@@ -117,10 +119,11 @@ def _replay(
         rules=ctx.rules,
         candidate=row,
         actor=ctx.mapping.actor,
+        timers=False,
     )
     events = [{**begun.event, "payload": {"imported": marker}}]
     papers: list[tuple[dict[str, Any], ...]] = [()]
-    facts = Person(**{f: getattr(person, f) for f in Person.__dataclass_fields__})
+    stored = Person(**{f: getattr(person, f) for f in Person.__dataclass_fields__})
     inst = Instance(
         0,
         person.id,
@@ -136,10 +139,12 @@ def _replay(
         1,
         first,
         {},
-        facts,
+        stored,
         org.node,
         org.parent_kind,
     )
+    facts = RowFacts.of(inst, org.ancestry)
+    known: dict[str, date] = {}  # the instance's recorded dates, parsed
     previous: date | None = None
     for step, on in steps:
         if previous is not None and on < previous:
@@ -184,29 +189,19 @@ def _replay(
             votes=step.votes,
             acting_org=_acting(step, org),
         )
-        ancestry = org.ancestry if wf.needs_ancestry(inst.state, step.trigger) else None
         try:
-            outcome = decide(Loaded(inst, ancestry), wf, step.trigger, event, on, ctx.now, ctx.rules, timers=False)
+            done = replay_step(inst, facts, known, wf, step.trigger, event, on, ctx.now, ctx.rules)
+            if done is None:  # a transfer: decided as a live event (refused: the import loads no destination)
+                done = decided_step(inst, facts, known, wf, step.trigger, event, on, ctx.now, ctx.rules)
         except TransitionRefused as exc:
             return [rejection(number, step.column, r.code, r.message_en, r.message_vi) for r in exc.reasons]
         except InvalidInput as exc:
             return [
                 rejection(number, step.column, "step_invalid", str(exc), f"bước {step.trigger} không hợp lệ: {exc}")
             ]
-        u = outcome.update
-        inst = _moved(
-            inst,
-            u.state,
-            inst.version + 1,
-            u.dates,
-            u.flags,
-            u.documents,
-            u.state_epoch,
-            u.state_entered_on,
-            u.extensions,
-        )
-        events.append(outcome.event)
-        papers.append(outcome.documents)
+        inst, known = done.instance, done.known
+        events.append(done.event)
+        papers.append(done.papers)
         previous = on
     return _accepted(ctx, number, wf, begun.instance, inst, row, events, papers)
 

@@ -12,14 +12,15 @@ transaction back if any row is rejected.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Dialect, insert, select
 
 from admission_flow.domain.stored import OrgNode
-from admission_flow.store.prepared import Prepared
+from admission_flow.store.prepared import Prepared, Processor
 from admission_flow.store.schema import Candidate, Document, Event, ImportBatch, Instance, Org, Timer, table
 from admission_flow.store.transaction import Tx
 
@@ -53,11 +54,61 @@ def statements(dialect: Dialect) -> ImportStatements:
     return found
 
 
+_SAME_EVERY_TIME = (date, bool)
+SKIP_MUT = 1  # immutable values whose conversion depends on the value alone (datetime is a date)
+_MEMO_LIMIT = 50_000
+
+
+class _Converter:
+    """One table's rows in the driver's form, through SQLAlchemy's own bind processors (``Prepared.binds``), each
+    applied once per distinct date, instant or yes/no value of a column: a chunk repeats the import's instant
+    and the same paper dates thousands of times. JSON values are converted every time."""
+
+    def __init__(self, prepared: Prepared) -> None:
+        self.sql = prepared.sql
+        self.defaults = prepared.defaults
+        self.names = prepared.order if prepared.order is not None else list(prepared.binds)
+        self.positional = prepared.order is not None
+        many = len(self.names) > 1  # itemgetter of one name gives the value, not a 1-tuple
+        self._values: Callable[[Mapping[str, Any]], Any] = (
+            itemgetter(*self.names) if many else (lambda row: tuple(row[n] for n in self.names))
+        )
+        self._converting: list[tuple[int, Processor, dict[Any, Any]]] = [
+            (i, prepared.binds[name], {}) for i, name in enumerate(self.names) if name in prepared.binds
+        ]
+
+    def convert(self, row: Mapping[str, Any]) -> Any:
+        if self.defaults:
+            row = {**self.defaults, **row}
+        values = list(self._values(row))
+        for i, process, memo in self._converting:
+            value = values[i]
+            if value is None:
+                continue
+            if isinstance(value, _SAME_EVERY_TIME):
+                found = memo.get(value)
+                if found is None:
+                    if len(memo) >= _MEMO_LIMIT:
+                        memo.clear()
+                    found = memo[value] = process(value)
+                values[i] = found
+            else:
+                values[i] = process(value)
+        if self.positional:
+            return tuple(values)
+        return {**row, **dict(zip(self.names, values, strict=True))}
+
+    def many(self, cursor: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        cursor.executemany(self.sql, [self.convert(r) for r in rows])
+
+
 class SqlImports:
     def __init__(self, tx: Tx, dialect: Dialect) -> None:
         self._tx = tx
         self._dialect = dialect
         self._next_instance = self._next_event = 0
+        sql = statements(dialect)
+        self._tables = [_Converter(p) for p in (sql.candidates, sql.instances, sql.events, sql.documents, sql.timers)]
 
     def imported(self, kind: str, sha256: str) -> tuple[str, int, datetime] | None:
         """(file name, rows, when) of the file with this SHA-256 imported before as ``kind``, if it was."""
@@ -101,8 +152,8 @@ class SqlImports:
         stays: Sequence[Sequence[dict[str, Any]]],
     ) -> None:
         """One chunk: row ``i`` is ``people[i]`` with instance ``started[i]``, its audit rows ``audit[i]`` (the
-        papers of ``audit[i][j]`` in ``papers[i][j]``) and its timer rows ``stays[i]``."""
-        sql = statements(self._dialect)
+        papers of ``audit[i][j]`` in ``papers[i][j]``) and its timer rows ``stays[i]``. The rows given are
+        completed in place (ids and references), then dropped by the caller."""
         cursor = self._tx.cursor()
         inst_rows: list[dict[str, Any]] = []
         event_rows: list[dict[str, Any]] = []
@@ -111,21 +162,23 @@ class SqlImports:
         next_event = self._next_event
         for i, instance in enumerate(started):
             iid = self._next_instance + i
-            inst_rows.append({**instance, "id": iid})
+            instance["id"] = iid
+            inst_rows.append(instance)
             for j, row in enumerate(audit[i]):
-                event_rows.append({**row, "id": next_event, "instance_id": iid})
-                doc_rows.extend({**d, "instance_id": iid, "event_id": next_event} for d in papers[i][j])
+                row["id"], row["instance_id"] = next_event, iid
+                event_rows.append(row)
+                for d in papers[i][j]:
+                    d["instance_id"], d["event_id"] = iid, next_event
+                    doc_rows.append(d)
                 next_event += 1
-            timer_rows.extend({**t, "instance_id": iid} for t in stays[i])
+            for t in stays[i]:
+                t["instance_id"] = iid
+                timer_rows.append(t)
         self._next_instance += len(started)
         self._next_event = next_event
-        sql.candidates.many(cursor, people, {})
-        sql.instances.many(cursor, inst_rows, {})
-        sql.events.many(cursor, event_rows, {})
-        if doc_rows:
-            sql.documents.many(cursor, doc_rows, {})
-        if timer_rows:
-            sql.timers.many(cursor, timer_rows, {})
+        for writer, rows in zip(self._tables, (people, inst_rows, event_rows, doc_rows, timer_rows), strict=True):
+            if rows:
+                writer.many(cursor, rows)
 
     def finish_batch(self, record: dict[str, Any]) -> None:
         """After the last ``write``: move PostgreSQL's sequences past the ids used; record the file."""
