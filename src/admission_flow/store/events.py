@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Dialect, insert, or_, select
+from sqlalchemy import Dialect, insert, select, text
 
-from admission_flow.domain.helper import HELPER_KEYS
 from admission_flow.domain.records import EventRecord
 from admission_flow.domain.stored import KeyedEvent
+from admission_flow.store.partial_indexes import NAMING_HELPER
 from admission_flow.store.prepared import Prepared
 from admission_flow.store.schema import Document, Event, table
 from admission_flow.store.transaction import Tx
@@ -23,6 +23,8 @@ class EventStatements:
     def __init__(self, dialect: Dialect) -> None:
         self.insert = Prepared(insert(events).returning(events.c.id), dialect, _EVENT_COLUMNS)
         self.insert_documents = Prepared(insert(documents), dialect, _DOCUMENT_COLUMNS, for_executemany=True)
+        # The partial index's own clause (store/partial_indexes.py), so that the planner reads only those events.
+        self.naming_helper = text(f"({NAMING_HELPER[dialect.name]})")
 
 
 def event_record(r: Any) -> EventRecord:
@@ -79,13 +81,9 @@ class SqlEvents:
         oldest first per instance: one query for a whole sweep batch, filtered in SQL."""
         if not instance_ids:
             return {}
-        payload = events.c.payload
         stmt = (
-            select(events.c.instance_id, payload)
-            .where(
-                events.c.instance_id.in_(sorted(set(instance_ids))),
-                or_(*(payload[key].as_string().is_not(None) for key in HELPER_KEYS)),
-            )
+            select(events.c.instance_id, events.c.payload)
+            .where(events.c.instance_id.in_(sorted(set(instance_ids))), self._sql.naming_helper)
             .order_by(events.c.instance_id, events.c.seq)
         )
         found: dict[int, list[dict[str, Any]]] = {}

@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, MetaData, Stri
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from admission_flow.domain.stored import DONE, FAILED, PENDING
+from admission_flow.store.partial_indexes import NAMING_HELPER_COLUMNS, NAMING_HELPER_INDEX, NAMING_HELPER_WHERE
 from admission_flow.store.types import BigId, Json, UTCDateTime
 
 NAMING = {
@@ -25,6 +26,7 @@ NAMING = {
 OPEN_STATUSES = (PENDING, DONE, FAILED)
 _LATER = sa.text("attempt > 1")
 _OPEN_DEADLINE_ROW = sa.text(f"rung = 0 AND status IN ({', '.join(repr(s) for s in OPEN_STATUSES)})")
+_NAMING = Index(NAMING_HELPER_INDEX, *NAMING_HELPER_COLUMNS, **NAMING_HELPER_WHERE)  # store/partial_indexes.py
 _OPEN_ROWS: dict[str, Any] = {
     "postgresql_where": _OPEN_DEADLINE_ROW,
     "sqlite_where": _OPEN_DEADLINE_ROW,
@@ -121,7 +123,7 @@ class Event(Base):
 
     __tablename__ = "events"
     # (trigger, occurred_on): reports count admissions, ceremonies, recognitions and strike-offs in a period.
-    __table_args__ = (UniqueConstraint("instance_id", "seq"), Index(None, "trigger", "occurred_on"))
+    __table_args__ = (UniqueConstraint("instance_id", "seq"), Index(None, "trigger", "occurred_on"), _NAMING)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"))
