@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from admission_flow.errors import InvalidInput, NotFound
 from admission_flow.web import session as web
@@ -53,4 +54,7 @@ async def report_chart(request: Request, name: str, org: str | None = None, year
     found = flow.report(name, org or user.org_id, year=_year(request, year), within=user.org_id)
     # matplotlib's SVG carries its own <style>; opened on its own, it may load and run nothing else
     headers = SECURITY_HEADERS | {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
-    return Response(flow.report_chart(found, "svg"), media_type="image/svg+xml", headers=headers)
+    # Drawing takes matplotlib tens of milliseconds: in a worker thread, so the server keeps answering meanwhile
+    # (charts.py draws on its own Figure objects, never on pyplot's shared state).
+    body = await run_in_threadpool(flow.report_chart, found, "svg")
+    return Response(body, media_type="image/svg+xml", headers=headers)
