@@ -57,17 +57,22 @@ def guard_context(
     attached: Sequence[DocumentRecord],
     calendar: WorkingCalendar | None,
     ancestry: Sequence[OrgFacts] | None,
+    *,
+    candidate: CandidateFacts | None = None,
+    org: OrgFacts | None = None,
+    dates: Mapping[str, date] | None = None,
 ) -> GuardContext:
     """``ancestry``: the organisation and its ancestors, nearest first, or None when no guard of the event
-    declared that it reads them."""
+    declared that it reads them. ``candidate``, ``org`` and ``dates`` (the recorded dates, parsed): given by a
+    caller that already has them (the bulk import replays several steps of one person), else read off ``inst``."""
     chain: Callable[[], Sequence[OrgFacts]] = _undeclared if ancestry is None else (lambda: ancestry)
     return GuardContext(
         trigger=trigger,
         occurred_on=occurred_on,
-        candidate=candidate_facts(inst),
-        org=org_facts(inst),
+        candidate=candidate or candidate_facts(inst),
+        org=org or org_facts(inst),
         role=event.role,
-        dates={k: as_date(v) for k, v in inst.dates.items()},
+        dates={k: as_date(v) for k, v in inst.dates.items()} if dates is None else dict(dates),
         flags=frozenset(inst.flags),
         documents=PapersOnFile(inst.documents, attached),
         votes=event.votes,

@@ -83,50 +83,77 @@ def decide(
     route = plan.route
     assert route is not None
     new_state = wf.apply(plan)
+    destination = _destination(plan, inst, loaded.destination, event) if route.spec.transfers else None
+    # The audit row of a transfer also names the organisation it left.
+    recorded = event if destination is None else replace(event, data={**event.data, "from_org": inst.org.id})
+    update, audit, papers = settle(wf, plan, inst, event, occurred_on, now, rules, new_state, recorded=recorded)
+    moved = route.dest is not None
+    stay = Stay(
+        inst.id,
+        new_state,
+        update.state_epoch,
+        update.state_entered_on or occurred_on,  # always set by settle
+        anchor_dates(update.dates, inst),
+        update.extensions,
+        update.flags,
+    )
+    plan_of_timers, replan = (
+        _timers(wf, loaded, stay, trigger, moved, update.dates, update.extensions, update.flags, now, rules)
+        if timers
+        else (NO_TIMERS, None)
+    )
+    return Outcome(
+        inst.candidate_id, update, audit, papers, destination, plan_of_timers, inst.state, new_state, moved, replan
+    )
+
+
+def settle(
+    wf: CompiledWorkflow,
+    plan: Plan,
+    inst: Instance,
+    event: EventInput,
+    occurred_on: date,
+    now: datetime,
+    rules: TimeRules,
+    new_state: str,
+    *,
+    recorded: EventInput | None = None,
+) -> tuple[InstanceUpdate, dict[str, Any], tuple[dict[str, Any], ...]]:
+    """What an allowed plan writes, the machine's move aside: the instance's new columns (recorded and corrected
+    dates, flags, papers, stay, extensions), the audit row (of ``recorded``, when it differs from ``event``) and
+    the papers' rows. ``decide`` and the bulk import's replay (``engine/import_replay.py``) both end here."""
+    route = plan.route
+    assert route is not None
     dates = record_dates(plan, inst, occurred_on, rules.calendar)
     dates.update(corrections(wf, plan, inst, event, rules.calendar))
-    extensions = extensions_after(wf, plan, inst, event)
-    destination = _destination(plan, inst, loaded.destination, event) if route.spec.transfers else None
     moved = route.dest is not None
-    epoch = inst.version + 1 if moved else inst.state_epoch
-    entered_on = occurred_on if moved else (inst.state_entered_on or occurred_on)
-    flags = sorted((set(inst.flags) | set(route.spec.sets)) - set(route.spec.clears))
     attached = list(event.documents)
-    if destination is not None:
-        event = replace(event, data={**event.data, "from_org": inst.org.id})
-    stay = Stay(inst.id, new_state, epoch, entered_on, anchor_dates(dates, inst), extensions, flags)
-    plan_of_timers, replan = (
-        _timers(wf, loaded, stay, trigger, moved, dates, extensions, flags, now, rules) if timers else (NO_TIMERS, None)
-    )
     update = InstanceUpdate(
         inst.id,
         inst.version,
         new_state,
         dates,
-        flags,
+        sorted((set(inst.flags) | set(route.spec.sets)) - set(route.spec.clears)),
         merge_documents(inst.documents, attached),
         now,
-        epoch,
-        entered_on,
-        extensions,
+        inst.version + 1 if moved else inst.state_epoch,
+        occurred_on if moved else (inst.state_entered_on or occurred_on),
+        extensions_after(wf, plan, inst, event),
     )
     audit = event_row(
         wf,
         instance_id=inst.id,
         seq=inst.version + 1,
-        trigger=trigger,
+        trigger=plan.trigger,
         from_state=inst.state,
         to_state=new_state,
-        event=event,
+        event=recorded or event,
         org_id=event.acting_org or inst.org.id,
         occurred_on=occurred_on,
         now=now,
         attached=attached,
     )
-    papers = tuple(document_row(d, wf, inst.id, now) for d in attached)
-    return Outcome(
-        inst.candidate_id, update, audit, papers, destination, plan_of_timers, inst.state, new_state, moved, replan
-    )
+    return update, audit, tuple(document_row(d, wf, inst.id, now) for d in attached)
 
 
 def _timers(
