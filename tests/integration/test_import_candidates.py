@@ -158,3 +158,30 @@ def test_ids_continue_after_an_import(loaded: AdmissionFlow) -> None:
     assert record.instance_id == 5
     loaded.fire("LIVE-1", "admit_to_sympathizer_list", role="cell")
     assert len(loaded.history("LIVE-1")) == 2
+
+
+def test_the_garbage_collector_is_paused_during_an_import_and_put_back_as_it_was(
+    loaded: AdmissionFlow, tmp_path: Path
+) -> None:
+    import gc
+
+    seen: list[bool] = []
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        result = loaded.import_candidates(
+            EXAMPLES / "candidates.csv", MAPPING, dry_run=True, progress=lambda *_: seen.append(gc.isenabled())
+        )
+        assert result.accepted == 4 and seen and not any(seen)
+        assert gc.isenabled()
+        with pytest.raises(Exception, match="cannot read"):  # put back on a failure too
+            loaded.import_candidates(tmp_path / "absent.csv", MAPPING)
+        assert gc.isenabled()
+        gc.disable()  # a caller that had it off keeps it off
+        loaded.import_candidates(EXAMPLES / "candidates.csv", MAPPING, dry_run=True)
+        assert not gc.isenabled()
+    finally:
+        if was:
+            gc.enable()
+        else:
+            gc.disable()

@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -86,6 +88,11 @@ def import_candidates(
 ) -> ImportResult:
     """Check every row; unless it is a dry run, write them in one transaction (in chunks, as they are checked),
     rolled back when the file turns out to have a rejected row (checking goes on, for the report)."""
+    with _collector_paused():
+        return _import(deps, path, mapping, dry_run, progress)
+
+
+def _import(deps: Deps, path: Path, mapping: ImportMapping, dry_run: bool, progress: Progress | None) -> ImportResult:
     sheet = read_sheet(path, mapping.sheet)
     index = column_index(sheet.name, sheet.header, mapping.headers)
     chooser = workflow_chooser(deps, mapping)
@@ -114,6 +121,24 @@ def import_candidates(
             f"{sheet.name}: written by someone else meanwhile ({exc}); nothing imported, run again"
         ) from None
     return tally.result(sheet.name, sheet.sha256, len(sheet.rows), dry_run)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while the rows are checked and written, back as it was after.
+
+    The rows are freed by reference counting as each chunk is written; what the collector does during an import
+    is scan the heap (the file's rows, the catalog, the chunk being built) again and again: every chunk promotes
+    some 100,000 objects to the oldest generation, which triggers a full collection. Measured on 30,000 rows,
+    30 full collections took 4 s of a 15 s import. The few cycles an import makes (some 5,000 objects on 30,000
+    rows) are collected once the collector is back on."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _check_all(
