@@ -20,6 +20,7 @@ from admission_flow.domain.stored import PENDING, SKIPPED, TimerRow
 from admission_flow.engine.machine import CompiledWorkflow
 from admission_flow.errors import InvalidInput
 from admission_flow.workflow.deadlines import ENTERED, Projection, anchor_date, project
+from admission_flow.workflow.spec import DeadlineSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,19 +47,41 @@ def projections(
         anchor = anchor_date(deadline, dates, entered_on)
         if anchor is not None and (deadline.while_flag is None or deadline.while_flag in flags):
             try:
-                rows += project(
-                    deadline,
-                    anchor,
-                    extended_by=extensions.get(deadline.id, 0),
-                    calendar=rules.calendar,
-                    zone=rules.zone,
-                    reminder_time=rules.reminder_time,
-                )
+                rows += _projected(deadline, anchor, extensions.get(deadline.id, 0), rules)
             except (ValueError, OverflowError):  # a date past 9999-12-31 (or before year 1): the input's fault
                 raise InvalidInput(
                     f"the deadline {deadline.id!r} of state {state!r}, counted from {anchor.isoformat()}, "
                     "falls outside the dates this program can hold (years 1 to 9999): check the date given"
                 ) from None
+    return rows
+
+
+# ``project`` is a function of the deadline, its anchor date, the extension and the rules alone (the calendar
+# never changes once loaded): the rows of one (deadline, anchor, extension, rules) are computed once. A bulk
+# import projects the same deadlines from the same paper dates thousands of times; so do sweeps and fires of a
+# cohort. Each entry keeps its deadline object, so the ``id`` in its key cannot be reused while it is there.
+_PROJECTED: dict[tuple[int, date, int, TimeRules], tuple[DeadlineSpec, tuple[Projection, ...]]] = {}
+_MAX_PROJECTED = 50_000
+
+
+def _projected(deadline: DeadlineSpec, anchor: date, extended_by: int, rules: TimeRules) -> tuple[Projection, ...]:
+    key = (id(deadline), anchor, extended_by, rules)
+    found = _PROJECTED.get(key)
+    if found is not None and found[0] is deadline:
+        return found[1]
+    rows = tuple(
+        project(
+            deadline,
+            anchor,
+            extended_by=extended_by,
+            calendar=rules.calendar,
+            zone=rules.zone,
+            reminder_time=rules.reminder_time,
+        )
+    )
+    if len(_PROJECTED) >= _MAX_PROJECTED:
+        _PROJECTED.clear()
+    _PROJECTED[key] = (deadline, rows)
     return rows
 
 
