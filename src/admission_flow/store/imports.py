@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Dialect, insert, select
@@ -55,51 +54,68 @@ def statements(dialect: Dialect) -> ImportStatements:
 
 
 _SAME_EVERY_TIME = (date, bool)
-SKIP_MUT = 1  # immutable values whose conversion depends on the value alone (datetime is a date)
 _MEMO_LIMIT = 50_000
+_MISSING = object()
 
 
 class _Converter:
     """One table's rows in the driver's form, through SQLAlchemy's own bind processors (``Prepared.binds``), each
     applied once per distinct date, instant or yes/no value of a column: a chunk repeats the import's instant
-    and the same paper dates thousands of times. JSON values are converted every time."""
+    and the same paper dates thousands of times. JSON values are converted every time.
+
+    The conversion of a row is one generated expression per column (as ``Prepared.parameters`` is), not a loop
+    over the columns: a table's values are read by name and converted in place in one tuple (or dict) display.
+    """
 
     def __init__(self, prepared: Prepared) -> None:
         self.sql = prepared.sql
-        self.defaults = prepared.defaults
         self.names = prepared.order if prepared.order is not None else list(prepared.binds)
         self.positional = prepared.order is not None
-        many = len(self.names) > 1  # itemgetter of one name gives the value, not a 1-tuple
-        self._values: Callable[[Mapping[str, Any]], Any] = (
-            itemgetter(*self.names) if many else (lambda row: tuple(row[n] for n in self.names))
-        )
-        self._converting: list[tuple[int, Processor, dict[Any, Any]]] = [
-            (i, prepared.binds[name], {}) for i, name in enumerate(self.names) if name in prepared.binds
-        ]
+        self._memos: list[dict[Any, Any]] = []
+        self.convert: Callable[[Mapping[str, Any]], Any] = self._compile(prepared)
 
-    def convert(self, row: Mapping[str, Any]) -> Any:
-        if self.defaults:
-            row = {**self.defaults, **row}
-        values = list(self._values(row))
-        for i, process, memo in self._converting:
-            value = values[i]
-            if value is None:
-                continue
-            if isinstance(value, _SAME_EVERY_TIME):
-                found = memo.get(value)
-                if found is None:
-                    if len(memo) >= _MEMO_LIMIT:
-                        memo.clear()
-                    found = memo[value] = process(value)
-                values[i] = found
+    def _compile(self, prepared: Prepared) -> Callable[[Mapping[str, Any]], Any]:
+        scope: dict[str, Any] = {"_same": _SAME_EVERY_TIME, "_miss": _MISSING, "_fill": self._fill}
+        items = []
+        for k, name in enumerate(self.names):
+            if name in prepared.defaults:
+                scope[f"_d{k}"] = prepared.defaults[name]
+                read = f"row.get({name!r}, _d{k})"
             else:
-                values[i] = process(value)
+                read = f"row[{name!r}]"
+            process = prepared.binds.get(name)
+            if process is None:
+                items.append(read)
+                continue
+            memo: dict[Any, Any] = {}
+            self._memos.append(memo)
+            scope[f"_p{k}"], scope[f"_m{k}"] = process, memo
+            items.append(
+                f"(None if (x := {read}) is None else _p{k}(x) if not isinstance(x, _same) "
+                f"else y if (y := _m{k}.get(x, _miss)) is not _miss else _fill(_m{k}, _p{k}, x))"
+            )
         if self.positional:
-            return tuple(values)
-        return {**row, **dict(zip(self.names, values, strict=True))}
+            body = f"({', '.join(items)}{',' if len(items) == 1 else ''})"
+        else:
+            defaults = "**_defaults, " if prepared.defaults else ""
+            scope["_defaults"] = dict(prepared.defaults)
+            pairs = ", ".join(f"{name!r}: {item}" for name, item in zip(self.names, items, strict=True))
+            body = f"{{{defaults}**row, {pairs}}}"
+        lines = ["def convert(row):", f"    return {body}"]
+        exec("\n".join(lines), scope)  # built above from the statement's own bind names only
+        function: Callable[[Mapping[str, Any]], Any] = scope["convert"]
+        return function
+
+    @staticmethod
+    def _fill(memo: dict[Any, Any], process: Processor, value: Any) -> Any:
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        found = memo[value] = process(value)
+        return found
 
     def many(self, cursor: Any, rows: Sequence[Mapping[str, Any]]) -> None:
-        cursor.executemany(self.sql, [self.convert(r) for r in rows])
+        convert = self.convert
+        cursor.executemany(self.sql, [convert(r) for r in rows])
 
 
 class SqlImports:
