@@ -174,3 +174,22 @@ def plain(bound: Any) -> Any:
     content."""
     values = bound.items() if isinstance(bound, dict) else enumerate(bound)
     return {k: (type(v).__name__, v.obj) if hasattr(v, "obj") else v for k, v in values}
+
+
+def test_papers_on_file_answer_get_as_a_mapping_does() -> None:
+    from collections.abc import Mapping
+
+    from admission_flow.domain.values import DocumentRecord
+    from admission_flow.engine.context import PapersOnFile
+
+    index = {"introduction": [{"issued_on": "2024-01-02", "reference": "1", "attributes": {"a": 1}}], "empty": []}
+    attached = [DocumentRecord("branch_resolution", date(2024, 3, 1)), DocumentRecord("introduction", date(2024, 3, 2))]
+    for kind in ("introduction", "empty", "branch_resolution", "admission_decision", ""):
+        papers, reference = PapersOnFile(index, attached), PapersOnFile(index, attached)
+        assert papers.get(kind) == Mapping.get(reference, kind)
+        assert papers.get(kind, ()) == Mapping.get(reference, kind, ())
+    assert PapersOnFile(index, attached).get("introduction") == [
+        DocumentRecord("introduction", date(2024, 1, 2), "1", {"a": 1}),
+        DocumentRecord("introduction", date(2024, 3, 2)),
+    ]
+    assert list(PapersOnFile(index, attached)) == ["introduction", "empty", "branch_resolution"]

@@ -78,7 +78,12 @@ def reason(code: str, guard: str, en: str, vi: str, **values: Any) -> Reason:
     return Reason(code=code, guard=guard, message_vi=vi, message_en=en, values=_jsonable(values))
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:  # most values: returned as they are, before the slower checks below
+        return value
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Mapping):

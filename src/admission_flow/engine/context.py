@@ -92,7 +92,7 @@ class PapersOnFile(Mapping[str, Sequence[DocumentRecord]]):
         self._index = index
         self._attached = attached
         self._decoded: dict[str, list[DocumentRecord]] = {}
-        self._kinds = list(dict.fromkeys([*index, *(d.kind for d in attached)]))
+        self._kinds = dict.fromkeys([*index, *(d.kind for d in attached)])
 
     def __getitem__(self, kind: str) -> list[DocumentRecord]:
         if kind not in self._decoded:
@@ -105,6 +105,10 @@ class PapersOnFile(Mapping[str, Sequence[DocumentRecord]]):
             ]
             self._decoded[kind] = found + [d for d in self._attached if d.kind == kind]
         return self._decoded[kind]
+
+    def get(self, kind: str, default: Any = None) -> Any:
+        # Mapping.get goes through __getitem__ and a KeyError for a kind not on file: guards ask for many.
+        return self[kind] if kind in self._kinds else default
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._kinds)
