@@ -167,6 +167,10 @@ class Imports(Protocol):
         """After the last ``write``: record the file in ``imports`` (the same bytes again change nothing)."""
         ...
 
+    def end_batch(self) -> None:
+        """After the batch, written or not: put back what ``begin_batch`` changed on the connection."""
+        ...
+
 
 # ---- reports (issue 10): the aggregates behind services/reports.py; each method is one SQL statement.
 

@@ -185,3 +185,28 @@ def test_the_garbage_collector_is_paused_during_an_import_and_put_back_as_it_was
             gc.enable()
         else:
             gc.disable()
+
+
+def test_the_connections_page_cache_is_put_back_after_an_import(loaded: AdmissionFlow, tmp_path: Path) -> None:
+    engine = loaded.store.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the page cache is SQLite's")
+
+    def cache_sizes() -> set[int]:
+        # Every pooled connection's setting (an import may have used any of them).
+        connections = [engine.raw_connection() for _ in range(3)]
+        try:
+            return {c.driver_connection.execute("PRAGMA cache_size").fetchone()[0] for c in connections}  # type: ignore[union-attr]
+        finally:
+            for c in connections:
+                c.close()
+
+    before = cache_sizes()
+    assert loaded.import_candidates(EXAMPLES / "candidates.csv", MAPPING).written
+    assert cache_sizes() == before
+    rows = read_rows()
+    rows[1][rows[0].index("Ngày sinh")] = "31/02/1990"
+    rows[1][rows[0].index("Mã hồ sơ")] = "OTHER-1"
+    refused = loaded.import_candidates(write_csv(tmp_path / "bad.csv", rows), MAPPING)
+    assert refused.rejected and not refused.written
+    assert cache_sizes() == before

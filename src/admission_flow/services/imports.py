@@ -106,14 +106,19 @@ def _import(deps: Deps, path: Path, mapping: ImportMapping, dry_run: bool, progr
             places = org_places(uow.imports.org_nodes())
             now = deps.clock.now()
             ctx = RowContext(mapping, index, chooser, places, deps.rules(), now, deps.today(), sheet.name)
-            if not dry_run:
+            if dry_run:
+                _check_all(uow, ctx, sheet.rows, taken, tally, dry_run, progress)
+            else:
                 uow.imports.begin_batch()
-            _check_all(uow, ctx, sheet.rows, taken, tally, dry_run, progress)
+                try:
+                    _check_all(uow, ctx, sheet.rows, taken, tally, dry_run, progress)
+                    if not tally.rejected:
+                        record = {"kind": KIND, "sha256": sheet.sha256, "file_name": sheet.name[:500]}
+                        uow.imports.finish_batch({**record, "rows": len(sheet.rows), "imported_at": now})
+                finally:
+                    uow.imports.end_batch()
             if tally.rejected:
                 raise _Refused
-            if not dry_run:
-                record = {"kind": KIND, "sha256": sheet.sha256, "file_name": sheet.name[:500]}
-                uow.imports.finish_batch({**record, "rows": len(sheet.rows), "imported_at": now})
     except _Refused:
         pass  # nothing written: the report says why
     except DuplicateKey as exc:  # another import or enrolment took an identifier, or this file, meanwhile
