@@ -37,7 +37,7 @@ def naming_helpers_statement(dialect: Dialect, naming_helper: Any) -> Any:
     if dialect.name == "postgresql":
         among = events.c.instance_id == any_(bindparam("ids", type_=ARRAY(BigInteger())))
     else:
-        listed = select(column("value")).select_from(func.json_each(bindparam("ids")))
+        listed: Any = select(column("value")).select_from(func.json_each(bindparam("ids")))
         among = events.c.instance_id.in_(listed.scalar_subquery())
     return (
         select(events.c.instance_id, events.c.payload)
