@@ -667,12 +667,12 @@ def part_costs(flow: AdmissionFlow, backend: Backend, due: int, batch: int) -> N
 
     def claim_sql_only() -> None:
         with flow.store.transaction() as tx:
-            cursor = tx.cursor()
+            cursor = tx.tx.cursor()
             cursor.execute(claim_sql.sql, claim_sql.parameters({"now": NOW, "limit": batch})).fetchall()
 
     def claim_floor_sql() -> None:
         with flow.store.transaction() as tx:
-            tx.cursor().execute(floor_claim, ("pending", floor_at, batch)).fetchall()
+            tx.tx.cursor().execute(floor_claim, ("pending", floor_at, batch)).fetchall()
 
     def messages() -> None:
         with flow.store.transaction() as tx:

@@ -66,7 +66,7 @@ def migrated_flow(url: str, candidates: int, workflows: Path) -> AdmissionFlow:
 def pg_flow(postgres_schema_url: str, workflows: Path) -> Iterator[AdmissionFlow]:
     flow = migrated_flow(postgres_schema_url, RACES, workflows)
     yield flow
-    assert flow.store.engine.pool.checkedout() == 0
+    assert flow.store.connections.in_use() == 0
     flow.close()
 
 
@@ -229,7 +229,7 @@ def sqlite_flow(tmp_path: Path, workflows: Path) -> Iterator[tuple[AdmissionFlow
     url = f"sqlite:///{tmp_path / 'race.db'}"
     flow = migrated_flow(url, RACES, workflows)
     yield flow, url
-    assert flow.store.engine.pool.checkedout() == 0
+    assert flow.store.connections.in_use() == 0
     flow.close()
 
 

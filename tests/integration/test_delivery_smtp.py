@@ -53,7 +53,7 @@ def mail_flows(database_url: str, clock: ManualClock) -> Iterator[OpenFlow]:
 
     yield open_flow
     for flow in opened:
-        assert flow.store.engine.pool.checkedout() == 0, "a connection was not returned to the pool"
+        assert flow.store.connections.in_use() == 0, "a connection was not returned to the pool"
         flow.close()
 
 

@@ -582,7 +582,7 @@ def flag_flow(database_url: str, clock: ManualClock, tmp_path: Path) -> Iterator
         flow.add_org(id="cell", name="Chi bộ", kind="cell")
         flow.add_candidate(id="an", full_name="Nguyễn Văn An", org_id="cell", workflow="flag_demo")
         yield flow
-        assert flow.store.engine.pool.checkedout() == 0
+        assert flow.store.connections.in_use() == 0
 
 
 def test_flags_set_by_one_event_are_cleared_by_another_and_guards_see_the_change(flag_flow: AdmissionFlow) -> None:

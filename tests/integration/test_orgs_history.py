@@ -42,7 +42,7 @@ def tree(database_url: str, clock: ManualClock) -> Iterator[AdmissionFlow]:
         flow.add_org(**org)
     flow.set_org_authority("bt.hu", grant=["admission"], effective_on=date(2020, 1, 1), actor="btc")
     yield flow
-    assert flow.store.engine.pool.checkedout() == 0, "a connection was not returned to the pool"
+    assert flow.store.connections.in_use() == 0, "a connection was not returned to the pool"
     flow.close()
 
 

@@ -31,7 +31,7 @@ def orgs(database_url: str, clock: ManualClock) -> Iterator[AdmissionFlow]:
     flow = migrated_flow(database_url, clock)
     add_sample_orgs(flow)
     yield flow
-    assert flow.store.engine.pool.checkedout() == 0, "a connection was not returned to the pool"
+    assert flow.store.connections.in_use() == 0, "a connection was not returned to the pool"
     flow.close()
 
 

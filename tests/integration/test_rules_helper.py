@@ -28,7 +28,7 @@ def probationer(database_url: str, clock: ManualClock) -> Iterator[tuple[Admissi
     record = drive(flow, "an", START, until="probationary")
     assert record.state == "probationary"
     yield flow, add_months(date.fromisoformat(record.dates["ceremony_on"]), 12)
-    assert flow.store.engine.pool.checkedout() == 0, "a connection was not returned to the pool"
+    assert flow.store.connections.in_use() == 0, "a connection was not returned to the pool"
     flow.close()
 
 

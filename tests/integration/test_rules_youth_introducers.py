@@ -48,7 +48,7 @@ def orgs(database_url: str, clock: ManualClock, tmp_path: Path) -> Iterator[Admi
     flow = migrated_flow(database_url, clock, folder)
     add_sample_orgs(flow)  # ks.anmy.ap1 has a Youth Union
     yield flow
-    assert flow.store.engine.pool.checkedout() == 0, "a connection was not returned to the pool"
+    assert flow.store.connections.in_use() == 0, "a connection was not returned to the pool"
     flow.close()
 
 

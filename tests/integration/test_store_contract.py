@@ -44,7 +44,7 @@ def reader(flow: AdmissionFlow, database_url: str) -> Iterator[AdmissionFlow]:
     """A second AdmissionFlow on the same database, with its own engine and nothing cached."""
     with open_flow(database_url) as second:
         yield second
-        assert second.store.engine.pool.checkedout() == 0
+        assert second.store.connections.in_use() == 0
 
 
 def full_candidate(**overrides: object) -> dict[str, object]:

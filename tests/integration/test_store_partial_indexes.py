@@ -4,13 +4,15 @@ databases: the query repeats the index's clause word for word (store/partial_ind
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, text
 
 from admission_flow.flow import AdmissionFlow
-from admission_flow.store.events import EventStatements, events
+from admission_flow.store.events import EventStatements, naming_helpers_statement
 from admission_flow.store.partial_indexes import NAMING_HELPER_INDEX
+from admission_flow.store.prepared import Prepared
 
 
 @pytest.fixture
@@ -19,18 +21,32 @@ def connection(flow: AdmissionFlow) -> Iterator[Connection]:
         yield conn
 
 
+def _plan(connection: Connection, sql: str, parameters: Any) -> str:
+    """The plan of the statement exactly as the sweep runs it: its prepared SQL and driver parameters."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    if connection.dialect.name == "postgresql":
+        cursor.execute("SET enable_seqscan = off")  # the table is empty: only a usable index can be chosen
+        cursor.execute("EXPLAIN " + sql, parameters)
+        return "\n".join(r[0] for r in cursor.fetchall())
+    cursor.execute("EXPLAIN QUERY PLAN " + sql, parameters)
+    return "\n".join(str(r) for r in cursor.fetchall())
+
+
 def test_the_helpers_of_a_batch_are_read_through_the_partial_index(flow: AdmissionFlow, connection: Connection) -> None:
-    engine = flow.store.engine
-    clause = EventStatements(engine.dialect).naming_helper
-    stmt = (
-        select(events.c.instance_id, events.c.payload)
-        .where(events.c.instance_id.in_(list(range(1, 501))), clause)
-        .order_by(events.c.instance_id, events.c.seq)
-    )
-    sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
-    if engine.dialect.name == "postgresql":
-        connection.execute(text("SET enable_seqscan = off"))  # the table is empty: only a usable index can be chosen
-        plan = "\n".join(r[0] for r in connection.execute(text("EXPLAIN " + sql)))
-    else:
-        plan = "\n".join(str(r) for r in connection.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    statements = EventStatements(flow.store.engine.dialect)
+    ids = list(range(1, 501))
+    listed: Any = ids if statements.postgresql else "[" + ",".join(map(str, ids)) + "]"
+    prepared = statements.naming_helpers
+    plan = _plan(connection, prepared.sql, prepared.parameters({"ids": listed}))
     assert NAMING_HELPER_INDEX in plan, plan
+
+
+def test_the_query_without_the_index_clause_is_not_planned_on_it(flow: AdmissionFlow, connection: Connection) -> None:
+    """The check above can fail: the same read without the partial index's clause cannot use the index."""
+    dialect = flow.store.engine.dialect
+    postgresql = dialect.name == "postgresql"
+    prepared = Prepared(naming_helpers_statement(dialect, text("payload IS NOT NULL")), dialect)
+    ids = list(range(1, 501))
+    listed: Any = ids if postgresql else "[" + ",".join(map(str, ids)) + "]"
+    plan = _plan(connection, prepared.sql, prepared.parameters({"ids": listed}))
+    assert NAMING_HELPER_INDEX not in plan, plan

@@ -68,7 +68,7 @@ def timed(database_url: str, clock: ManualClock, mail: RecordingNotifier) -> Ite
     """The shipped workflows, the sample organisation tree with its contacts, and the recording notifier."""
     flow = flow_with_mail(database_url, clock, mail)
     yield flow
-    assert flow.store.engine.pool.checkedout() == 0, "a connection was not returned to the pool"
+    assert flow.store.connections.in_use() == 0, "a connection was not returned to the pool"
     flow.close()
 
 
@@ -683,7 +683,7 @@ def custom(database_url: str, clock: ManualClock, mail: RecordingNotifier, tmp_p
     flow = flow_with_mail(database_url, clock, mail, folder)
     flow.add_candidate(id="an", full_name="Nguyễn Văn An", org_id="ks.anmy.ap1", workflow="timed")
     yield flow
-    assert flow.store.engine.pool.checkedout() == 0, "a connection was not returned to the pool"
+    assert flow.store.connections.in_use() == 0, "a connection was not returned to the pool"
     flow.close()
 
 

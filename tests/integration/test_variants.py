@@ -52,7 +52,7 @@ def orgs(database_url: str, clock: ManualClock) -> Iterator[AdmissionFlow]:
     for org in UNIT_ORGS:
         flow.add_org(**org)
     yield flow
-    assert flow.store.engine.pool.checkedout() == 0, "a connection was not returned to the pool"
+    assert flow.store.connections.in_use() == 0, "a connection was not returned to the pool"
     flow.close()
 
 

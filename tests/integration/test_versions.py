@@ -89,7 +89,7 @@ def open_flows(database_url: str, clock: ManualClock) -> Iterator[Callable[[Path
 
     yield open_on
     for flow in opened:
-        assert flow.store.engine.pool.checkedout() == 0, "a connection was not returned to the pool"
+        assert flow.store.connections.in_use() == 0, "a connection was not returned to the pool"
         flow.close()
 
 

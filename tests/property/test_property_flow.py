@@ -93,7 +93,7 @@ def shared_flow(database_url: str) -> Iterator[tuple[AdmissionFlow, ManualClock]
     flow.upgrade_database()
     add_sample_orgs(flow)
     yield flow, clock
-    assert flow.store.engine.pool.checkedout() == 0, "a connection was not returned to the pool"  # type: ignore[attr-defined]
+    assert flow.store.connections.in_use() == 0, "a connection was not returned to the pool"  # type: ignore[attr-defined]
     flow.close()
 
 

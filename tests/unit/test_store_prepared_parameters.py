@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, bindparam, select
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from admission_flow.store.prepared import Prepared
@@ -57,12 +57,32 @@ def test_a_statement_with_one_value_gets_a_one_tuple() -> None:
 
 
 def test_named_values_keep_every_key_and_convert_their_binds() -> None:
+    """A driver taking named placeholders (here SQLite's ``:name`` style) gets a dict."""
+    dialect = sqlite.dialect(paramstyle="named")
     statement = things.insert().values(id=bindparam("id"), data=bindparam("data", type_=things.c.data.type))
-    prepared = Prepared(statement, postgresql.psycopg.dialect())
+    prepared = Prepared(statement, dialect)
+    assert ":data" in prepared.sql and prepared.order is None
     out = prepared.parameters({"id": 3, "data": {"a": [1, 2]}, "extra": "kept"})
     assert out["id"] == 3 and out["extra"] == "kept"
-    expected = things.c.data.type.dialect_impl(postgresql.psycopg.dialect())
-    processor = expected.bind_processor(postgresql.psycopg.dialect())
+    expected = things.c.data.type.dialect_impl(dialect)
+    processor = expected.bind_processor(dialect)
     assert processor is not None
     assert str(out["data"]) == str(processor({"a": [1, 2]}))
     assert prepared.parameters({"id": 4, "data": None})["data"] is None
+
+
+def test_psycopg_gets_positional_placeholders_and_a_tuple() -> None:
+    """psycopg's own style is ``%(name)s``; prepared statements use its ``%s`` with a tuple, in the SQL's order,
+    converted by the same processors, and a literal ``%`` stays doubled."""
+    dialect = postgresql.psycopg.dialect()
+    statement = (
+        select(things.c.id)
+        .where(things.c.name.like("50%"), things.c.at < bindparam("at"), things.c.id == bindparam("id"))
+        .where(things.c.data == bindparam("data", type_=things.c.data.type), text("things.name <> 'x%y'"))
+    )
+    prepared = Prepared(statement, dialect)
+    assert "%(" not in prepared.sql and prepared.sql.count("%s") == 4 and "'x%%y'" in prepared.sql
+    assert prepared.order == ["name_1", "at", "id", "data"]
+    out = prepared.parameters({"at": AT, "id": 7, "data": {"a": 1}})
+    assert isinstance(out, tuple) and out[0] == "50%" and out[2] == 7
+    assert dialect.paramstyle == "pyformat" and not dialect.positional  # the engine's own dialect is untouched

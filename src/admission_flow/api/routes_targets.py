@@ -63,7 +63,7 @@ class ClassIn(Strict):
 
 
 @router.put("/targets", tags=["targets"], response_model=TargetRecord, responses=WRITE)
-async def set_target(
+def set_target(
     request: Request,
     flow: Flow,
     who: Writer,
@@ -84,16 +84,14 @@ async def set_target(
 
 
 @router.get("/targets", tags=["targets"], response_model=list[TargetRecord], responses=documented(400, 404))
-async def targets(
-    flow: Flow, who: Reader, org_id: OrgId = None, kind: Kind | None = None, year: Year = None
-) -> Response:
+def targets(flow: Flow, who: Reader, org_id: OrgId = None, kind: Kind | None = None, year: Year = None) -> Response:
     """Targets of the subtree (of ``org_id``) whose period meets ``year``, each with its sourcing-plan warning."""
     found = flow.targets(org_id=org_id, kind=kind, year=year, within=who.org_id)
     return json_response([t.as_dict() for t in found])
 
 
 @router.delete("/targets/{org_id}/{kind}/{starts_on}", tags=["targets"], status_code=204, responses=WRITE)
-async def remove_target(
+def remove_target(
     flow: Flow, who: Writer, org_id: Annotated[str, Path(max_length=64)], kind: Kind, starts_on: IsoDay
 ) -> Response:
     flow.remove_target(org_id, kind=kind, starts_on=starts_on, within=who.org_id)
@@ -103,16 +101,14 @@ async def remove_target(
 @router.get(
     "/targets/allocation", tags=["targets"], response_model=list[AllocationRecord], responses=documented(400, 404)
 )
-async def allocation(
-    flow: Flow, who: Reader, org_id: OrgId = None, kind: Kind = "annual", year: Year = None
-) -> Response:
+def allocation(flow: Flow, who: Reader, org_id: OrgId = None, kind: Kind = "annual", year: Year = None) -> Response:
     """Each parent's target beside its children's sum for the same period (short or over: a warning)."""
     found = flow.allocation(kind=kind, org_id=org_id, year=year, within=who.org_id)
     return json_response([a.as_dict() for a in found])
 
 
 @router.post("/classes", tags=["classes"], status_code=201, response_model=ClassRecord, responses=WRITE)
-async def add_class(
+def add_class(
     request: Request,
     flow: Flow,
     who: Writer,
@@ -129,7 +125,7 @@ async def add_class(
 
 
 @router.get("/classes", tags=["classes"], response_model=list[ClassRecord], responses=documented(400, 404))
-async def classes(
+def classes(
     flow: Flow,
     who: Reader,
     org_id: OrgId = None,
@@ -141,7 +137,7 @@ async def classes(
 
 
 @router.get("/people", tags=["people"], response_model=CandidateRecord, responses=documented(400, 404))
-async def person(
+def person(
     flow: Flow,
     who: Reader,
     personal_id: Annotated[str | None, Query(max_length=12)] = None,
@@ -156,7 +152,7 @@ async def person(
 
 
 @router.get("/handover", tags=["handover"], response_model=HandoverExport, responses=documented(400, 404))
-async def handover(
+def handover(
     flow: Flow,
     who: Reader,
     org_id: OrgId = None,

@@ -23,14 +23,12 @@ bearer = HTTPBearer(auto_error=False, description="An API token from `admission-
 # than the token lookup it would keep off the event loop (one indexed read of a row that is in cache).
 
 
-async def flow_of(request: Request) -> AdmissionFlow:
+def flow_of(request: Request) -> AdmissionFlow:
     found: AdmissionFlow = request.app.state.flow
     return found
 
 
-async def caller(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Caller:
+def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("a valid API token is required (Authorization: Bearer af_…)")
     flow: AdmissionFlow = request.app.state.flow
@@ -39,7 +37,7 @@ async def caller(
     return found
 
 
-async def writer(who: Annotated[Caller, Depends(caller)]) -> Caller:
+def writer(who: Annotated[Caller, Depends(caller)]) -> Caller:
     if who.read_only:
         raise Forbidden("this token is read-only")
     return who

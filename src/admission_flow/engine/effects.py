@@ -41,11 +41,13 @@ class Loaded:
 
 
 def transfers(wf: CompiledWorkflow, state: str, trigger: str) -> bool:
-    return any(r.spec.transfers for r in wf.routes.get((state, trigger), ()))
+    return (state, trigger) in wf.transferring
 
 
 def check_document_kinds(wf: CompiledWorkflow, docs: Sequence[DocumentRecord]) -> list[DocumentRecord]:
-    unknown = sorted({d.kind for d in docs} - set(wf.spec.documents))
+    if not docs:
+        return []
+    unknown = sorted({d.kind for d in docs} - wf.document_kinds)
     if unknown:
         raise InvalidInput(
             f"unknown document kind(s) {', '.join(unknown)} for {wf.key}; known: {', '.join(wf.spec.documents)}"

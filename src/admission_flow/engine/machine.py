@@ -136,6 +136,10 @@ class CompiledWorkflow:
             for key, routes in self.routes.items()
             if any(g.definition.needs_ancestry for r in routes for g in (*r.guards, *r.when))
         )
+        self.transferring = frozenset(
+            key for key, routes in self.routes.items() if any(r.spec.transfers for r in routes)
+        )
+        self.document_kinds = frozenset(spec.documents)
 
     @property
     def key(self) -> str:

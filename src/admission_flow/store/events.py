@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Dialect, insert, select, text
+from sqlalchemy import BigInteger, Dialect, any_, bindparam, column, func, insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from admission_flow.domain.records import EventRecord
 from admission_flow.domain.stored import KeyedEvent
@@ -25,6 +26,24 @@ class EventStatements:
         self.insert_documents = Prepared(insert(documents), dialect, _DOCUMENT_COLUMNS, for_executemany=True)
         # The partial index's own clause (store/partial_indexes.py), so that the planner reads only those events.
         self.naming_helper = text(f"({NAMING_HELPER[dialect.name]})")
+        self.postgresql = dialect.name == "postgresql"
+        self.naming_helpers = Prepared(naming_helpers_statement(dialect, self.naming_helper), dialect)
+
+
+def naming_helpers_statement(dialect: Dialect, naming_helper: Any) -> Any:
+    """The events naming a helper of a list of instances, oldest first per instance. The list is one value (an
+    array on PostgreSQL, a JSON array read with ``json_each`` on SQLite), so the statement is compiled and
+    prepared once rather than spelled out with one placeholder per instance for every batch of the sweep."""
+    if dialect.name == "postgresql":
+        among = events.c.instance_id == any_(bindparam("ids", type_=ARRAY(BigInteger())))
+    else:
+        listed: Any = select(column("value")).select_from(func.json_each(bindparam("ids")))
+        among = events.c.instance_id.in_(listed.scalar_subquery())
+    return (
+        select(events.c.instance_id, events.c.payload)
+        .where(among, naming_helper)
+        .order_by(events.c.instance_id, events.c.seq)
+    )
 
 
 def event_record(r: Any) -> EventRecord:
@@ -81,13 +100,10 @@ class SqlEvents:
         oldest first per instance: one query for a whole sweep batch, filtered in SQL."""
         if not instance_ids:
             return {}
-        stmt = (
-            select(events.c.instance_id, events.c.payload)
-            .where(events.c.instance_id.in_(sorted(set(instance_ids))), self._sql.naming_helper)
-            .order_by(events.c.instance_id, events.c.seq)
-        )
+        ids = sorted(set(instance_ids))
+        listed = ids if self._sql.postgresql else "[" + ",".join(map(str, ids)) + "]"
         found: dict[int, list[dict[str, Any]]] = {}
-        for instance_id, data in self._tx.connection.execute(stmt):
+        for instance_id, data in self._sql.naming_helpers.all(self._tx.cursor(), {"ids": listed}):
             found.setdefault(instance_id, []).append(data or {})
         return found
 

@@ -8,15 +8,60 @@ IMMEDIATE`` for a SQLite writer: it takes the write lock up front), the statemen
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.pool import QueuePool
+
+
+class Connections:
+    """Where units of work get their pooled DBAPI connection. On a SQLite file, one idle connection is kept
+    checked out between units of work: the pool's check-out and check-in cost about as much as an empty SQLite
+    transaction (``bench/fire.py``'s cuts), and SQLite has one writer at a time anyway. A connection becomes the
+    spare only when it is valid and no SQLAlchemy ``Connection`` was made over it (one left inside a transaction,
+    which a unit of work never does, is rolled back first); anything else goes back to the pool as before."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._keeps_spare = engine.dialect.name == "sqlite" and isinstance(engine.pool, QueuePool)
+        self._spare: list[Any] = []
+        self._lock = threading.Lock()
+
+    def checkout(self) -> Any:
+        if self._keeps_spare:
+            with self._lock:
+                if self._spare:
+                    return self._spare.pop()
+        return self.engine.raw_connection()
+
+    def checkin(self, raw: Any) -> None:
+        if self._keeps_spare and raw.is_valid:
+            if raw.driver_connection.in_transaction:
+                raw.driver_connection.rollback()
+            with self._lock:
+                if not self._spare:
+                    self._spare.append(raw)
+                    return
+        raw.close()
+
+    def in_use(self) -> int:
+        """Connections held by units of work now (the spare is idle): 0 between units of work, else a leak."""
+        return int(self.engine.pool.checkedout()) - len(self._spare)  # type: ignore[attr-defined]
+
+    def close_spare(self) -> None:
+        with self._lock:
+            spare, self._spare = self._spare, []
+        for raw in spare:
+            raw.close()
 
 
 class Tx:
-    def __init__(self, engine: Engine, *, readonly: bool) -> None:
+    def __init__(self, engine: Engine, *, readonly: bool, connections: Connections | None = None) -> None:
         self._engine = engine
-        self._raw = engine.raw_connection()  # checked out of the pool; back in by close()
+        self._connections = connections
+        # Checked out of the pool (or the spare); back by close().
+        self._raw = engine.raw_connection() if connections is None else connections.checkout()
         self._driver: Any = self._raw.driver_connection  # sqlite3.Connection or psycopg.Connection
         self._sqlite = engine.dialect.name == "sqlite"
         self._connection: Connection | None = None
@@ -70,5 +115,7 @@ class Tx:
             self._cursor = None
         if self._connection is not None:
             self._connection.close()  # returns the DBAPI connection to the pool
+        elif self._connections is not None:
+            self._connections.checkin(self._raw)
         else:
             self._raw.close()

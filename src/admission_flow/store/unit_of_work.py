@@ -31,7 +31,7 @@ from admission_flow.store.planning import SqlClasses, SqlTargets
 from admission_flow.store.queries import SqlQueries
 from admission_flow.store.reports import SqlReports
 from admission_flow.store.timers import SqlTimers, TimerStatements
-from admission_flow.store.transaction import Tx
+from admission_flow.store.transaction import Connections, Tx
 from admission_flow.store.web import SqlWeb
 from admission_flow.store.webhooks import SqlWebhooks, WebhookStatements
 
@@ -186,6 +186,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.statements = Statements(engine)
+        self.connections = Connections(engine)
 
     @property
     def dialect(self) -> str:
@@ -200,7 +201,7 @@ class Store:
         """One unit of work: commits when the block ends normally, rolls back on any exception."""
         driver = self.engine.dialect.dbapi  # the prepared statements raise the driver's own errors
         try:
-            tx = Tx(self.engine, readonly=readonly)
+            tx = Tx(self.engine, readonly=readonly, connections=self.connections)
             try:
                 tx.begin()
                 yield SqlUnitOfWork(tx, self.statements)
@@ -228,4 +229,5 @@ class Store:
             raise StoreError(_database_error(exc)) from exc
 
     def dispose(self) -> None:
+        self.connections.close_spare()
         self.engine.dispose()

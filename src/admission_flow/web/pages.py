@@ -7,41 +7,66 @@ anything outside the person's subtree or unknown → 404, exactly alike.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from admission_flow.errors import InvalidInput, NotFound, Unauthenticated
 from admission_flow.web import session as web
 from admission_flow.web.render import LANG_COOKIE, page
 
 router = APIRouter(prefix=web.PREFIX, include_in_schema=False)
-Handler = Callable[..., Awaitable[Response]]
+Handler = Callable[..., Any]  # a page: a plain function (run in the thread pool) or a coroutine function
+_REFUSALS = (Unauthenticated, web.BadForm, NotFound)
 
 
 def signed_in(handler: Handler) -> Handler:
-    """Run ``handler`` for a signed-in person; answer the usual refusals as pages."""
+    """Run ``handler`` for a signed-in person; answer the usual refusals as pages.
+
+    Pages read the database through the synchronous facade, so they are plain functions, which FastAPI runs in
+    its thread pool; the few that must await the request's form are coroutines and hand their database work to
+    the thread pool themselves (``run_in_threadpool``). Either way the server's event loop never waits on the
+    database or on a password hash."""
+    if inspect.iscoroutinefunction(handler):
+        awaited: Callable[..., Awaitable[Response]] = handler
+
+        @wraps(handler)
+        async def run_async(request: Request, *args: Any, **kwargs: Any) -> Response:
+            try:
+                await run_in_threadpool(web.current, request)
+                return await awaited(request, *args, **kwargs)
+            except _REFUSALS as refused:
+                return _refusal(request, refused)
+
+        return run_async
 
     @wraps(handler)
-    async def run(request: Request, *args: Any, **kwargs: Any) -> Response:
+    def run(request: Request, *args: Any, **kwargs: Any) -> Response:
         try:
             web.current(request)
-            return await handler(request, *args, **kwargs)
-        except Unauthenticated:
-            return RedirectResponse(f"{web.PREFIX}/signin", status_code=303)
-        except web.BadForm:
-            return page(request, "error.html", 403, title_key="bad_form", text_key="bad_form")
-        except NotFound:
-            return page(request, "error.html", 404, title_key="not_found", text_key="not_found_text")
+            found: Response = handler(request, *args, **kwargs)
+            return found
+        except _REFUSALS as refused:
+            return _refusal(request, refused)
 
     return run
 
 
+def _refusal(request: Request, refused: Exception) -> Response:
+    if isinstance(refused, Unauthenticated):
+        return RedirectResponse(f"{web.PREFIX}/signin", status_code=303)
+    if isinstance(refused, web.BadForm):
+        return page(request, "error.html", 403, title_key="bad_form", text_key="bad_form")
+    return page(request, "error.html", 404, title_key="not_found", text_key="not_found_text")
+
+
 @router.get("/signin")
-async def sign_in_page(request: Request) -> Response:
+def sign_in_page(request: Request) -> Response:
     return _sign_in_form(request)
 
 
@@ -62,7 +87,7 @@ async def sign_in(request: Request) -> Response:
         return page(request, "error.html", 403, title_key="bad_form", text_key="bad_form")
     login = web.first(values, "login")
     try:
-        _, secret = web.flow_of(request).sign_in(login, web.first(values, "password"))
+        _, secret = await run_in_threadpool(web.flow_of(request).sign_in, login, web.first(values, "password"))
     except (Unauthenticated, InvalidInput):
         return _sign_in_form(request, 401, login[:64], "refused_sign_in")
     response = RedirectResponse(f"{web.PREFIX}/", status_code=303)
@@ -76,14 +101,14 @@ async def sign_in(request: Request) -> Response:
 async def sign_out(request: Request) -> Response:
     values = await web.form(request)
     web.check_token(request.state.web_session.csrf_token, values)
-    web.flow_of(request).sign_out(request.cookies.get(web.SESSION_COOKIE, ""))
+    await run_in_threadpool(web.flow_of(request).sign_out, request.cookies.get(web.SESSION_COOKIE, ""))
     response = RedirectResponse(f"{web.PREFIX}/signin", status_code=303)
     response.delete_cookie(web.SESSION_COOKIE, path=web.PREFIX)
     return response
 
 
 @router.get("/lang/{to}")
-async def switch_language(request: Request, to: str, next: str = f"{web.PREFIX}/") -> Response:
+def switch_language(request: Request, to: str, next: str = f"{web.PREFIX}/") -> Response:
     """Remember the page language (``vi`` or ``en``) and go back to ``next`` (a dashboard path only)."""
     if not next.startswith(f"{web.PREFIX}/") or next.startswith("//"):
         next = f"{web.PREFIX}/"
@@ -95,7 +120,7 @@ async def switch_language(request: Request, to: str, next: str = f"{web.PREFIX}/
 
 @router.get("/")
 @signed_in
-async def my_work(request: Request, page_no: int = 1) -> Response:
+def my_work(request: Request, page_no: int = 1) -> Response:
     user = request.state.web_session.user
     found = web.flow_of(request).my_work(user, page=page_no)
     return page(request, "my_work.html", work=found)
@@ -103,7 +128,7 @@ async def my_work(request: Request, page_no: int = 1) -> Response:
 
 @router.get("/boards/deadlines")
 @signed_in
-async def deadline_board(request: Request, org: str | None = None) -> Response:
+def deadline_board(request: Request, org: str | None = None) -> Response:
     flow = web.flow_of(request)
     user = request.state.web_session.user
     rows = flow.deadline_board(user, org)
@@ -113,7 +138,7 @@ async def deadline_board(request: Request, org: str | None = None) -> Response:
 
 @router.get("/boards/pipeline")
 @signed_in
-async def pipeline_board(request: Request, org: str | None = None) -> Response:
+def pipeline_board(request: Request, org: str | None = None) -> Response:
     flow = web.flow_of(request)
     user = request.state.web_session.user
     board = flow.pipeline_board(user, org)
