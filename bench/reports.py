@@ -436,10 +436,14 @@ def best(fn: Callable[[], Any], rounds: int) -> float:
     return min(times)
 
 
-def bench(flow: AdmissionFlow, raw: Callable[[str], Any], dialect: str, rounds: int) -> list[tuple[str, float, float]]:
+def bench(
+    flow: AdmissionFlow, raw: Callable[[str], Any], dialect: str, rounds: int, only: set[str] | None = None
+) -> list[tuple[str, float, float]]:
     results = []
     for label, period, sql in CASES:
         name = label.split(" ")[0]
+        if only and name not in only:
+            continue
         floor = floor_sql(sql, dialect, period)
         raw(floor)  # warm the page cache, the statement caches and the plans once for both
         flow.report(name, "ks", **period)
@@ -462,7 +466,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--postgres", help="also bench PostgreSQL at this URL (a schema of its own, dropped after)")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--only", help="comma-separated report names to time (default: every report)")
     args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else None
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "reports.db"
@@ -477,7 +483,7 @@ def main() -> None:
             def raw(sql: str) -> Any:
                 return floor_connection.execute(sql).fetchall()
 
-            show("SQLite", bench(flow, raw, "sqlite", args.rounds))
+            show("SQLite", bench(flow, raw, "sqlite", args.rounds, only))
             floor_connection.close()
             flow.close()
     if args.postgres:
@@ -495,7 +501,7 @@ def main() -> None:
             def raw_pg(sql: str) -> Any:
                 return floor_pg.execute(sql).fetchall()
 
-            show("PostgreSQL", bench(flow, raw_pg, "postgresql", args.rounds))
+            show("PostgreSQL", bench(flow, raw_pg, "postgresql", args.rounds, only))
             floor_pg.close()
             flow.close()
 
