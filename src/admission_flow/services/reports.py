@@ -286,8 +286,9 @@ def _deadlines(uow: UnitOfWork, ask: Ask) -> Built:
     until = ask.today + timedelta(days=ask.options.upcoming_days)
     rows = tuple(DeadlineRow(*r) for r in uow.reports.deadlines(ask.root, ask.today, until))
     notes = [
-        f"Pending deadlines (not reminders) of the subtree as it is now: overdue (due before {ask.today}) and "
-        f"upcoming (due {ask.today}..{until}); the period does not apply."
+        "Open deadlines (not reminders) of the stays the subtree's candidates are in now, as `deadlines list` "
+        f"shows them (already swept ones included): overdue (due before {ask.today}) and upcoming (due "
+        f"{ask.today}..{until}); the period does not apply."
     ]
     return rows, notes, {"today": ask.today}
 

@@ -31,6 +31,7 @@ from sqlalchemy import (
 
 from admission_flow.domain.reports import GROUPS, ReportOptions
 from admission_flow.store.orgs import valid_on
+from admission_flow.store.partial_indexes import open_deadline_row
 from admission_flow.store.prepared import Prepared
 from admission_flow.store.report_terms import (
     END,
@@ -173,6 +174,10 @@ def _composition(as_of: bool, options: ReportOptions, among: str | None, members
 
 @cache
 def _deadlines() -> Select[Any]:
+    """The open deadline rows (rung 0: pending, or already swept and still the stay's deadline: done, failed) of
+    the stay each attempt is in now, as ``deadlines list`` reads them: a deadline the worker has swept (its
+    overdue mail sent) is still overdue. The row's predicate is the partial index's own (``open_deadline_row``),
+    so the database can read the open rows due by ``:until`` from that index alone."""
     tree = branch_tree(False)
     today, until = bindparam("today", type_=Date), bindparam("until", type_=Date)
     overdue = func.coalesce(func.sum(case((timers.c.due_on < today, 1), else_=0)), 0)
@@ -180,7 +185,7 @@ def _deadlines() -> Select[Any]:
     stmt = select(timers.c.deadline_id, timers.c.state, overdue, upcoming, func.min(timers.c.due_on))
     return (
         joined(stmt.select_from(timers), tree, timers)
-        .where(timers.c.kind == "due", timers.c.status == "pending", timers.c.due_on <= until)
+        .where(open_deadline_row(timers), timers.c.state_epoch == instances.c.state_epoch, timers.c.due_on <= until)
         .group_by(timers.c.deadline_id, timers.c.state)
         .order_by(timers.c.state, timers.c.deadline_id)
     )
@@ -334,7 +339,8 @@ class SqlReports:
         return int(row[0]), {name: int(value) for name, value in zip(GROUPS, row[1:], strict=True)}
 
     def deadlines(self, root: str, today: date, until: date) -> list[tuple[str, str, int, int, date | None]]:
-        """(deadline, state, overdue, due by ``until``, earliest due) of pending deadlines in the subtree now."""
+        """(deadline, state, overdue, due by ``until``, earliest due) of the open deadlines of the stays the
+        subtree's attempts are in now (pending, or swept and not yet met)."""
         rows = self._rows(_deadlines(), root=root, today=today, until=until)
         return [(r[0], r[1], int(r[2]), int(r[3]), r[4]) for r in rows]
 
