@@ -171,8 +171,8 @@ class Timer(Base):
     __table_args__ = (
         UniqueConstraint("instance_id", "state_epoch", "deadline_id", "rung", "occurrence"),
         Index(None, "status", "fire_at"),
-        # Open deadline rows in due order: My work walks it and stops at the page's end.
-        Index(None, "due_on", "state", "instance_id", "state_epoch", "id", **_OPEN_ROWS),
+        # Open deadline rows in due order: My work walks it and stops at the page's end; the deadlines report too.
+        Index(None, "due_on", "state", "instance_id", "state_epoch", "id", "deadline_id", **_OPEN_ROWS),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
