@@ -165,7 +165,7 @@ def _sourcing_ratio(plan: int | None, quota: int, low: Decimal, high: Decimal) -
     return ratio, "low" if ratio < low else "high" if ratio > high else "ok"
 
 
-_sourcing_row = record_maker(SourcingRow)
+_sourcing_row, _class_row = record_maker(SourcingRow), record_maker(ClassRow)
 
 
 def _sourcing(uow: UnitOfWork, ask: Ask) -> Built:
@@ -213,7 +213,7 @@ def _classes(uow: UnitOfWork, ask: Ask) -> Built:
     names = _names(uow, ask)
     found = uow.reports.classes(ask.root, ask.tree_on, ask.period.start, ask.period.end)
     rows = [
-        ClassRow(b, names.get(b, b), kind, n, people)
+        _class_row(b, names.get(b, b), kind, n, people)
         for b, kind, n, people in sorted(found, key=lambda r: (r[1], names.get(r[0], r[0])))
     ]
     for kind in ("awareness", "new_member"):
