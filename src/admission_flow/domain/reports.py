@@ -253,7 +253,8 @@ class CompositionRow:
 
 @dataclass(frozen=True)
 class DeadlineRow:
-    """Pending deadlines of one kind in one state: overdue, and due in the coming days."""
+    """Open deadlines of one kind in one state (the candidates' current stays): overdue, and due in the coming
+    days."""
 
     deadline_id: str
     state: str
