@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError, asdict
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from admission_flow.charts import chart
-from admission_flow.domain.reports import CompositionRow, Period, Report, largest_remainder, percent
+from admission_flow.domain.reports import (
+    CompositionRow,
+    DeadlineRow,
+    Period,
+    Report,
+    SourcingRow,
+    largest_remainder,
+    percent,
+    record_maker,
+)
 from admission_flow.errors import InvalidInput
 from admission_flow.exports import export
 
@@ -99,3 +109,17 @@ def test_exports_carry_the_rows_and_the_notes() -> None:
     assert export(_composition(), "xlsx").startswith(b"PK")
     with pytest.raises(InvalidInput):
         export(_composition(), "pdf")
+
+
+def test_record_maker_builds_the_same_frozen_record_as_its_constructor() -> None:
+    values = ("ks.g00.c1", "Chi bộ 1", 4, 9, Decimal("2.25"), "ok")
+    made, built = record_maker(SourcingRow)(*values), SourcingRow(*values)
+    assert type(made) is SourcingRow
+    assert (made, repr(made), hash(made), asdict(made)) == (built, repr(built), hash(built), asdict(built))
+    with pytest.raises(FrozenInstanceError):
+        made.quota = 5  # type: ignore[misc]
+    assert record_maker(DeadlineRow)("ceremony", "awaiting_ceremony", 1, 2, None) == DeadlineRow(
+        "ceremony", "awaiting_ceremony", 1, 2, None
+    )
+    with pytest.raises(TypeError):
+        record_maker(SourcingRow)(*values[:5])  # every field, positionally

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 from typing import Any
 
 from admission_flow.domain.reports import (
@@ -33,6 +32,7 @@ from admission_flow.domain.reports import (
     SourcingRow,
     largest_remainder,
     percent,
+    record_maker,
 )
 from admission_flow.errors import InvalidInput
 from admission_flow.ports import UnitOfWork
@@ -157,21 +157,28 @@ def _attainment(uow: UnitOfWork, ask: Ask) -> Built:
     return tuple(rows), notes, {}
 
 
-@lru_cache(maxsize=4096)
 def _sourcing_ratio(plan: int | None, quota: int, low: Decimal, high: Decimal) -> tuple[Decimal | None, str]:
-    """(ratio, status) of one plan against one quota; a subtree repeats a few (plan, quota) pairs many times."""
+    """(ratio, status) of one plan against one quota."""
     if plan is None or not quota:
         return None, "missing"
     ratio = (Decimal(plan) / quota).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return ratio, "low" if ratio < low else "high" if ratio > high else "ok"
 
 
+_sourcing_row, _class_row = record_maker(SourcingRow), record_maker(ClassRow)
+
+
 def _sourcing(uow: UnitOfWork, ask: Ask) -> Built:
+    """One pass over the rows; each distinct (plan, quota) pair is judged once (a subtree repeats a few pairs
+    hundreds of times), and the rows are made by ``record_maker`` (hundreds of frozen records)."""
     o = ask.options
-    rows = [
-        SourcingRow(org_id, name, quota, plan, *_sourcing_ratio(plan, quota, o.sourcing_min, o.sourcing_max))
-        for org_id, name, quota, plan in uow.reports.sourcing(ask.root, ask.tree_on, ask.period.start, ask.period.end)
-    ]
+    judged: dict[tuple[int | None, int], tuple[Decimal | None, str]] = {}
+    rows = []
+    for org_id, name, quota, plan in uow.reports.sourcing(ask.root, ask.tree_on, ask.period.start, ask.period.end):
+        verdict = judged.get((plan, quota))
+        if verdict is None:
+            verdict = judged[plan, quota] = _sourcing_ratio(plan, quota, o.sourcing_min, o.sourcing_max)
+        rows.append(_sourcing_row(org_id, name, quota, plan, *verdict))
     notes = [
         f"ratio = sourcing plan / annual quota (two decimals, half-up); the rule asks for {o.sourcing_min}–"
         f"{o.sourcing_max}× (seed 000): low below, high above, missing when no plan size was recorded."
@@ -206,7 +213,7 @@ def _classes(uow: UnitOfWork, ask: Ask) -> Built:
     names = _names(uow, ask)
     found = uow.reports.classes(ask.root, ask.tree_on, ask.period.start, ask.period.end)
     rows = [
-        ClassRow(b, names.get(b, b), kind, n, people)
+        _class_row(b, names.get(b, b), kind, n, people)
         for b, kind, n, people in sorted(found, key=lambda r: (r[1], names.get(r[0], r[0])))
     ]
     for kind in ("awareness", "new_member"):
@@ -279,8 +286,9 @@ def _deadlines(uow: UnitOfWork, ask: Ask) -> Built:
     until = ask.today + timedelta(days=ask.options.upcoming_days)
     rows = tuple(DeadlineRow(*r) for r in uow.reports.deadlines(ask.root, ask.today, until))
     notes = [
-        f"Pending deadlines (not reminders) of the subtree as it is now: overdue (due before {ask.today}) and "
-        f"upcoming (due {ask.today}..{until}); the period does not apply."
+        "Open deadlines (not reminders) of the stays the subtree's candidates are in now, as `deadlines list` "
+        f"shows them (already swept ones included): overdue (due before {ask.today}) and upcoming (due "
+        f"{ask.today}..{until}); the period does not apply."
     ]
     return rows, notes, {"today": ask.today}
 

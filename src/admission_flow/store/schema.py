@@ -9,8 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from admission_flow.domain.stored import DONE, FAILED, PENDING
-from admission_flow.store.partial_indexes import NAMING_HELPER_COLUMNS, NAMING_HELPER_INDEX, NAMING_HELPER_WHERE
+from admission_flow.store.partial_indexes import (
+    NAMING_HELPER_COLUMNS,
+    NAMING_HELPER_INDEX,
+    NAMING_HELPER_WHERE,
+    OPEN_DEADLINE_ROW,
+)
 from admission_flow.store.types import BigId, Json, UTCDateTime
 
 NAMING = {
@@ -22,14 +26,12 @@ NAMING = {
 }
 
 
-# The statuses of a deadline row (rung 0) that is still its stay's deadline: not yet due, fired, or failed.
-OPEN_STATUSES = (PENDING, DONE, FAILED)
 _LATER = sa.text("attempt > 1")
-_OPEN_DEADLINE_ROW = sa.text(f"rung = 0 AND status IN ({', '.join(repr(s) for s in OPEN_STATUSES)})")
+
 _NAMING = Index(NAMING_HELPER_INDEX, *NAMING_HELPER_COLUMNS, **NAMING_HELPER_WHERE)  # store/partial_indexes.py
 _OPEN_ROWS: dict[str, Any] = {
-    "postgresql_where": _OPEN_DEADLINE_ROW,
-    "sqlite_where": _OPEN_DEADLINE_ROW,
+    "postgresql_where": OPEN_DEADLINE_ROW,
+    "sqlite_where": OPEN_DEADLINE_ROW,
     "postgresql_include": ["fire_at"],
 }
 
@@ -169,8 +171,8 @@ class Timer(Base):
     __table_args__ = (
         UniqueConstraint("instance_id", "state_epoch", "deadline_id", "rung", "occurrence"),
         Index(None, "status", "fire_at"),
-        # Open deadline rows in due order: My work walks it and stops at the page's end.
-        Index(None, "due_on", "state", "instance_id", "state_epoch", "id", **_OPEN_ROWS),
+        # Open deadline rows in due order: My work walks it and stops at the page's end; the deadlines report too.
+        Index(None, "due_on", "state", "instance_id", "state_epoch", "id", "deadline_id", **_OPEN_ROWS),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -16,7 +16,8 @@ from sqlalchemy import and_, case, exists, func, insert, literal_column, or_, se
 
 from admission_flow.domain.web import StoredUser, UserRecord
 from admission_flow.store.orgs import subtree_ids
-from admission_flow.store.schema import OPEN_STATUSES, Candidate, Instance, Timer, WebSession, WebUser, table
+from admission_flow.store.partial_indexes import open_deadline_row
+from admission_flow.store.schema import Candidate, Instance, Timer, WebSession, WebUser, table
 from admission_flow.store.transaction import Tx
 
 users, sessions = table(WebUser), table(WebSession)
@@ -29,20 +30,12 @@ def _user(row: Sequence[Any]) -> UserRecord:
     return UserRecord(**{**values, "roles": list(values["roles"] or [])})
 
 
-def _open_row(rows: Any) -> Any:
-    """An open deadline row (rung 0, still the stay's deadline), in the very words of the partial index's
-    predicate: SQLite uses a partial index only for a query that names its constants (not bound parameters)."""
-    return and_(
-        rows.c.rung == literal_column("0"), rows.c.status.in_([literal_column(f"'{s}'") for s in OPEN_STATUSES])
-    )
-
-
 def _open_deadline() -> Any:
     """Join condition: the deadline rows (rung 0) of the stay an instance is in now."""
     return and_(
         timers.c.instance_id == instances.c.id,
         timers.c.state_epoch == instances.c.state_epoch,
-        _open_row(timers),
+        open_deadline_row(timers),
     )
 
 
@@ -82,7 +75,7 @@ _earlier = timers.alias("earlier")
 _NEAREST = ~exists().where(
     _earlier.c.instance_id == timers.c.instance_id,
     _earlier.c.state_epoch == timers.c.state_epoch,
-    _open_row(_earlier),
+    open_deadline_row(_earlier),
     or_(_earlier.c.due_on < timers.c.due_on, and_(_earlier.c.due_on == timers.c.due_on, _earlier.c.id < timers.c.id)),
 )
 
