@@ -58,8 +58,10 @@ def problems(folder: Path, **files: str) -> list[str]:
     [
         (date(2021, 7, 30), "standard@2021"),
         (date(2025, 6, 30), "standard@2021"),  # the last day of Quy định 24 (and 232)
-        (date(2025, 7, 1), "standard@2025"),  # Quy định 294-QĐ/TW is in force from 1/7/2025
-        (date(2026, 1, 5), "standard@2025"),
+        # Quy định 294-QĐ/TW is in force from 1/7/2025: standard@2025 and its revision standard@2025.1 both name
+        # that day, and on the same day the newer version is chosen.
+        (date(2025, 7, 1), "standard@2025.1"),
+        (date(2026, 1, 5), "standard@2025.1"),
     ],
 )
 def test_the_standard_version_in_force_changes_on_the_first_of_july_2025(on: date, expected: str) -> None:
