@@ -144,7 +144,7 @@ def test_at_30_in_a_cell_with_a_youth_union_two_full_members_are_not_enough(orgs
     # drive() fires dossier_complete on 17/10/2025: 30 years old that day, 31 the day after
     enrol(orgs, STANDARD, date(1994, 10, 18), org="ks.anmy.ap1", youth_union_member=True)
     with pytest.raises(TransitionRefused) as caught:
-        drive(orgs, "x", START, until="awaiting_branch_vote")
+        drive(orgs, "x", START, until="awaiting_branch_vote", youth_union=False)  # two full members introduce
     assert [r.code for r in caught.value.reasons] == ["youth_union_introduction_required"]
 
 

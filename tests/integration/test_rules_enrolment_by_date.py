@@ -43,7 +43,7 @@ def test_a_past_paper_date_starts_the_candidate_on_the_rules_of_that_date(
 
 
 def test_without_a_date_the_default_workflow_starts_on_the_rules_in_force_today(orgs: AdmissionFlow) -> None:
-    assert orgs.add_candidate(id="an", org_id="ks.anmy.ap1", **PERSON).workflow == "standard@2025"  # 5/1/2026
+    assert orgs.add_candidate(id="an", org_id="ks.anmy.ap1", **PERSON).workflow == "standard@2025.1"  # 5/1/2026
 
 
 def test_a_date_before_any_release_refuses_the_enrolment_and_writes_nothing(orgs: AdmissionFlow) -> None:

@@ -62,12 +62,19 @@ def _documents(names: tuple[str, ...], on: date) -> list[DocumentRecord]:
     return docs
 
 
-def drive(flow: AdmissionFlow, candidate_id: str, start: date, until: str | None = None) -> CandidateRecord:
+def drive(
+    flow: AdmissionFlow,
+    candidate_id: str,
+    start: date,
+    until: str | None = None,
+    *,
+    youth_union: bool | None = None,
+) -> CandidateRecord:
     """Fire the happy path from the candidate's current state until ``until`` (or the end). Returns the record.
 
     Who introduces the candidate follows the rule (samples.youth_union_introduces): the Youth Union and one full
     member for a Youth Union member of Youth Union age where the organisation has a Youth Union, else two full
-    members."""
+    members. ``youth_union`` forces one path (``False``: two full members, to see a rule refuse them)."""
     on = start
     record = flow.candidate(candidate_id)
     has_youth_union = flow.org(record.org_id).has_youth_union
@@ -77,11 +84,15 @@ def drive(flow: AdmissionFlow, candidate_id: str, start: date, until: str | None
         if step.state != record.state:
             continue
         next_on = date.fromisoformat(record.dates[step.at]) if step.at else on + timedelta(days=step.days)
-        youth = youth_union_introduces(
-            record.birth_date,
-            next_on,
-            youth_union_member=record.youth_union_member,
-            org_has_youth_union=has_youth_union,
+        youth = (
+            youth_union
+            if youth_union is not None
+            else youth_union_introduces(
+                record.birth_date,
+                next_on,
+                youth_union_member=record.youth_union_member,
+                org_has_youth_union=has_youth_union,
+            )
         )
         if not step_applies(step, youth):
             continue
