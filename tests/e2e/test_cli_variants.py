@@ -8,7 +8,7 @@ from clitools import Run, as_json
 
 VARIANTS = ["enterprise_workers", "exceptions", "military_recruits", "readmission", "religious_believers", "students"]
 # The revised 2025 releases (issue 12): in force from 1/7/2025 like the 2025 ones, newer, so a bare id starts there.
-REVISED = ["exceptions@2025.1", "readmission@2025.1", "standard@2025.1"]
+REVISED = [f"{v}@2025.1" for v in VARIANTS] + ["readmission@2025.2", "standard@2025.1"]
 OTHERS = ["standard@2021", "standard@2025"]
 SHIPPED = sorted([f"{v}@{year}" for v in VARIANTS for year in ("2021", "2025")] + OTHERS + REVISED)
 MIGRATE = ("migrate", "--from", "standard@2021", "--to", "standard@2025")

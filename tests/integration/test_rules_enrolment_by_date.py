@@ -28,7 +28,8 @@ def orgs(flow: AdmissionFlow) -> AdmissionFlow:
         ("standard", date(2025, 6, 30), "standard@2021"),
         ("standard", date(2025, 7, 1), "standard@2025.1"),  # the revision, in force the same day: the newer
         ("students", date(2023, 9, 5), "students@2021"),
-        ("readmission", date(2025, 7, 1), "readmission@2025.1"),  # same day as 2025: the newer version
+        ("readmission", date(2025, 7, 1), "readmission@2025.2"),  # same day as 2025: the newest version
+        ("students", date(2025, 7, 1), "students@2025.1"),
         ("standard@2025", date(2024, 3, 15), "standard@2025"),  # named: taken as named
     ],
 )

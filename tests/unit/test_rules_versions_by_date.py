@@ -18,7 +18,7 @@ SHIPPED = Catalog.from_folder(ROOT / "workflows", default_registry())
 VARIANTS = ["enterprise_workers", "exceptions", "military_recruits", "readmission", "religious_believers", "students"]
 DAY_2021, DAY_2025 = date(2021, 7, 30), date(2025, 7, 1)  # 24-QĐ/TW signed; 294-QĐ/TW in force
 # The revised 2025 releases (issue 12), in force from the same day as the 2025 ones: the newer version is chosen.
-REVISED_2025 = {"standard": "2025.1", "exceptions": "2025.1", "readmission": "2025.1"}
+REVISED_2025 = {name: "2025.1" for name in ["standard", *VARIANTS]} | {"readmission": "2025.2"}
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

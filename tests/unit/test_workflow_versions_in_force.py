@@ -83,7 +83,7 @@ def test_the_2025_variants_come_into_force_with_standard_2025() -> None:
     variants = [wf for wf in SHIPPED if wf.spec.extends == "standard@2025" and wf.spec.id != "standard"]
     assert len(variants) == 6
     assert {wf.spec.in_force_from for wf in variants} == {date(2025, 7, 1)}
-    assert SHIPPED.in_force("students", date(2025, 7, 1)).key == "students@2025"
+    assert SHIPPED.in_force("students", date(2025, 7, 1)).key == "students@2025.1"  # the revision, same day
     assert SHIPPED.in_force("students", date(2025, 6, 30)).key == "students@2021"  # the 2021 variant (issue 12)
     with pytest.raises(NotFound):
         SHIPPED.in_force("students", date(2021, 7, 29))
