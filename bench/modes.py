@@ -152,13 +152,16 @@ def populate(flow: AdmissionFlow, candidates: int) -> list[str]:
     ids = []
     for i in range(candidates):
         candidate_id = f"bench-{i:05d}"
+        birth, sex = date(1990 + i % 10, 1 + i % 12, 1 + i % 28), "male" if i % 3 else "female"
         flow.add_candidate(
             id=candidate_id,
             full_name=f"Nguyễn Văn Bench {i}",
             org_id=CELLS[i % len(CELLS)],
-            birth_date=date(1990 + i % 10, 1 + i % 12, 1 + i % 28),
-            sex="male" if i % 3 else "female",
+            birth_date=birth,
+            sex=sex,
             education="upper_secondary",
+            personal_id=bench_personal_id("bench", birth, sex, i),
+            youth_union_member=birth.year >= 1991,  # of Youth Union age: the Youth Union introduces them
         )
         until = "probationary" if i % 2 == 0 else "sympathizer"
         record = drive(flow, candidate_id, DRIVE_FROM, until=until)
@@ -337,15 +340,31 @@ def dumps(value: Any) -> str:
     return json.dumps(value)
 
 
-def candidate_values(index: int) -> dict[str, Any]:
-    """The person behind candidate number ``index`` of a pool: both paths' number ``index`` are alike but for the id."""
-    return {
+# A province code per group of candidates, so that their personal identification numbers (unique per person)
+# never collide: the standard workflow since 2025.1 requires one before the dossier is complete.
+ID_PROVINCE = {"reference": "001", "af": "002", "floor": "004", "bench": "006"}
+
+
+def bench_personal_id(group: str, birth: date, sex: str, index: int) -> str:
+    """A valid 12-digit personal identification number (domain/identity.py) for candidate ``index`` of ``group``."""
+    digit = 2 * (birth.year // 100 - 19) + (1 if sex == "female" else 0)
+    return f"{ID_PROVINCE[group]}{digit}{birth.year % 100:02d}{index:06d}"
+
+
+def candidate_values(index: int, group: str | None = None) -> dict[str, Any]:
+    """The person behind candidate number ``index`` of a pool: both paths' number ``index`` are alike but for the id
+    and, given the ``group``, the personal identification number (the enrol mode leaves it out, as it measured)."""
+    birth = date(1990, 5, 17)
+    values: dict[str, Any] = {
         "full_name": f"Nguyễn Văn Bench {index}",
         "org_id": CELLS[index % len(CELLS)],
-        "birth_date": date(1990, 5, 17),
+        "birth_date": birth,
         "sex": "male",
         "education": "upper_secondary",
     }
+    if group is not None:
+        values["personal_id"] = bench_personal_id(group, birth, "male", index)
+    return values
 
 
 KEEP_USED = 1000  # not all: the RSS run takes thousands, and the bench's own lists must not grow with it
@@ -365,7 +384,7 @@ class Pool:
         while len(self.ready) < items:
             index = next(self._next)
             candidate_id = f"{self.prefix}-{index:05d}"
-            self.flow.add_candidate(id=candidate_id, on=self.on, **candidate_values(index))
+            self.flow.add_candidate(id=candidate_id, on=self.on, **candidate_values(index, self.prefix))
             self.ready.append((index, candidate_id))
 
     def take(self, items: int) -> list[tuple[int, str]]:
@@ -795,7 +814,7 @@ class StandardMode:
         self.steps: dict[str, list[StepWrites]] = {}
         for index, org_id in enumerate(CELLS):  # candidate_values(index) is in CELLS[index]
             reference = f"reference-{index}"
-            flow.add_candidate(id=reference, on=self.start, **candidate_values(index))
+            flow.add_candidate(id=reference, on=self.start, **candidate_values(index, "reference"))
             capture = Capture(raw, reference)
             recorder = RecordingFlow(flow, capture.after_fire)
             record = drive(cast(AdmissionFlow, recorder), reference, self.start)

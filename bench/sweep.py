@@ -56,7 +56,7 @@ from admission_flow.store.instances import instances
 from admission_flow.store.outbox import outbox
 from admission_flow.store.timers import timers
 from admission_flow.testing import ManualClock
-from admission_flow.testing.scenario import add_sample_orgs, drive
+from admission_flow.testing.scenario import add_sample_orgs, drive, sample_personal_id
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
@@ -129,14 +129,16 @@ def enroll(flow: AdmissionFlow, count: int) -> list[int]:
     """Sample orgs and ``count`` candidates (with e-mail addresses) over the cells; returns their instance ids."""
     add_sample_orgs(flow)
     for i in range(count):
+        birth, sex = date(1990 + i % 10, 1 + i % 12, 1 + i % 28), "female" if i % 3 else "male"
         flow.add_candidate(
             id=candidate_id(i),
             full_name=f"Nguyễn Thị Dự Bị {i}",
             org_id=CELLS[i % len(CELLS)],
-            birth_date=date(1990 + i % 10, 1 + i % 12, 1 + i % 28),
-            sex="female" if i % 3 else "male",
+            birth_date=birth,
+            sex=sex,
             education="upper_secondary",
             email=f"dangvien.{i}@example.vn",
+            personal_id=sample_personal_id(birth, sex, i),  # the standard since 2025.1 asks for it at the dossier
         )
     with flow.store.transaction(readonly=True) as tx:
         return sorted(tx.connection.execute(sqlalchemy.select(instances.c.id)).scalars())

@@ -382,7 +382,7 @@ class AdmissionFlow(
         with AdmissionFlow(settings, clock=clock, guards=self.guards, notifier=simulation.NoMail()) as sandbox:
             sandbox.upgrade_database()
             run = simulation.Simulation(sandbox._deps, clock, workflow, start, birth_date, org_id)
-            return run.run(path or simulation.default_path())
+            return run.run(path or simulation.default_path(run.youth_union))
 
 
 __all__ = ["AdmissionFlow", "DocumentRecord", "GuardParams", "Votes"]

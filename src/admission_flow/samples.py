@@ -9,8 +9,10 @@ happens a realistic number of days after the previous one, and the probation ste
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from admission_flow.dates import completed_months
 from admission_flow.domain.values import Votes
 
 SAMPLE_ORGS: list[dict[str, Any]] = [
@@ -74,6 +76,39 @@ class Step:
     votes: Votes | None = None
     data: dict[str, Any] = field(default_factory=dict)
     at: str | None = None  # fire on this recorded date instead of `days` after the previous step
+    only: str | None = None  # "youth_union_introduces" or "members_introduce": see youth_union_introduces()
+
+
+# The Youth Union age of standard@2025.1's introducers_ok (youth_max_age): at most 30 completed years.
+YOUTH_MAX_AGE = 30
+
+
+def youth_union_introduces(
+    birth_date: date | None, on: date, *, youth_union_member: bool, org_has_youth_union: bool
+) -> bool:
+    """Whether the Youth Union introduces the candidate (with one full member) rather than two full members.
+
+    Điều lệ Art. 4.1: a candidate of Youth Union age, a member, where the organisation has a Youth Union, is
+    introduced by the Youth Union's executive (Mẫu 4-KNĐ) and one full member. standard@2025.1 requires it
+    (introducers_ok with youth_path); the earlier versions accept it as one of the union paths, so the sample path
+    follows it whatever the version. Everyone else is introduced by two full members."""
+    if birth_date is None or not (youth_union_member and org_has_youth_union):
+        return False
+    return completed_months(birth_date, on) // 12 <= YOUTH_MAX_AGE
+
+
+def step_applies(step: Step, youth_union: bool) -> bool:
+    """Whether ``step`` is on the path of a candidate for whom :func:`youth_union_introduces` is ``youth_union``."""
+    if step.only is None:
+        return True
+    return (step.only == "youth_union_introduces") == youth_union
+
+
+def sample_personal_id(birth_date: date, sex: str | None, serial: int) -> str:
+    """A valid 12-digit personal identification number for a sample person born in Sóc Trăng (province 094): the
+    century-and-sex digit and the year agree with ``birth_date`` and ``sex`` (domain/identity.py)."""
+    digit = 2 * (birth_date.year // 100 - 19) + (1 if sex == "female" else 0)
+    return f"094{digit}{birth_date.year % 100:02d}{serial:06d}"
 
 
 HAPPY_PATH: tuple[Step, ...] = (
@@ -89,7 +124,15 @@ HAPPY_PATH: tuple[Step, ...] = (
     Step("dossier_in_progress", "record_verification_result", "grassroots_committee", 20, ("verification_result",)),
     Step("dossier_in_progress", "certify_background", "grassroots_committee", days=3),
     Step("dossier_in_progress", "submit_introduction", "cell", 2, ("introducer:Trần Văn Bình",)),
-    Step("dossier_in_progress", "submit_introduction", "cell", 1, ("introducer:Lê Thị Cúc",)),
+    Step("dossier_in_progress", "submit_introduction", "cell", 1, ("introducer:Lê Thị Cúc",), only="members_introduce"),
+    Step(
+        "dossier_in_progress",
+        "submit_youth_union_resolution",
+        "cell",
+        1,
+        ("youth_union_resolution",),
+        only="youth_union_introduces",
+    ),
     Step("dossier_in_progress", "record_residence_comment", "cell", 5, ("residence_comment",)),
     Step("dossier_in_progress", "compile_comments", "cell", 3, ("comments_summary",)),
     Step("dossier_in_progress", "dossier_complete", "cell", days=2),

@@ -41,7 +41,7 @@ def test_workflow_versions_one_version_with_its_diagram_and_the_version_in_force
     assert body["workflow"] == "standard@2021"
     assert body["definition"]["id"] == "standard" and "awaiting_branch_vote" in body["definition"]["states"]
     assert body["mermaid"].startswith("stateDiagram-v2") and "awaiting_branch_vote" in body["mermaid"]
-    assert client.get(f"{V1}/workflows/standard").json()["workflow"] == "standard@2025"  # the newest release
+    assert client.get(f"{V1}/workflows/standard").json()["workflow"] == "standard@2025.1"  # the newest release
 
     def in_force(on: str) -> str:
         answer = client.get(f"{V1}/workflows/standard/in-force", params={"on": on})
@@ -51,8 +51,8 @@ def test_workflow_versions_one_version_with_its_diagram_and_the_version_in_force
     assert (in_force("2021-07-30"), in_force("2025-06-30"), in_force("2025-07-01"), in_force("2099-01-01")) == (
         "standard@2021",
         "standard@2021",
-        "standard@2025",
-        "standard@2025",
+        "standard@2025.1",  # in force from 2025-07-01 like standard@2025, and newer
+        "standard@2025.1",
     )
     problem_of(client.get(f"{V1}/workflows/standard/in-force", params={"on": "2021-07-29"}), 404, "not_found")
     problem_of(client.get(f"{V1}/workflows/nothing/in-force", params={"on": "2025-01-01"}), 404, "not_found")

@@ -32,7 +32,9 @@ def test_import_candidates_from_the_command_line(cli: Run, workdir: Path) -> Non
     assert "4 candidates checked (dry run, nothing written)" in dry.stdout
     assert as_json(cli("candidate", "list", "--json")) == []
     done = cli(*args)
-    assert "4 candidates imported" in done.stdout and "standard@2025 1" in done.stdout
+    assert (
+        "4 candidates imported" in done.stdout and "standard@2025.1 1" in done.stdout
+    )  # the 2025 row: the revised rules
     listed = {c["id"]: c["state"] for c in as_json(cli("candidate", "list", "--json"))}
     assert listed["KS-2019-001"] == "full_member" and listed["KS-2023-002"] == "probationary"
     again = cli(*args)

@@ -7,9 +7,10 @@ import pytest
 from clitools import Run, as_json
 
 VARIANTS = ["enterprise_workers", "exceptions", "military_recruits", "readmission", "religious_believers", "students"]
-OTHERS = ["readmission@2025.1", "standard@2021", "standard@2025"]
-CANDIDATES = ["exceptions@2025.1rc", "standard@2025.1rc"]  # release candidates (issue 12): listed first of their id
-SHIPPED = sorted([f"{v}@{year}" for v in VARIANTS for year in ("2021", "2025")] + OTHERS + CANDIDATES)
+# The revised 2025 releases (issue 12): in force from 1/7/2025 like the 2025 ones, newer, so a bare id starts there.
+REVISED = [f"{v}@2025.1" for v in VARIANTS] + ["readmission@2025.2", "standard@2025.1"]
+OTHERS = ["standard@2021", "standard@2025"]
+SHIPPED = sorted([f"{v}@{year}" for v in VARIANTS for year in ("2021", "2025")] + OTHERS + REVISED)
 MIGRATE = ("migrate", "--from", "standard@2021", "--to", "standard@2025")
 
 
@@ -23,7 +24,7 @@ def test_validate_lists_every_shipped_workflow(cli: Run) -> None:
     text = cli("validate").stdout
     listed = [line.split()[1] for line in text.splitlines() if line.startswith("ok ")]
     assert sorted(listed) == SHIPPED
-    assert listed.index("standard@2025.1rc") + 1 == listed.index("standard@2021")  # drafts before releases
+    assert listed.index("standard@2021") + 2 == listed.index("standard@2025.1")  # releases in version order
 
 
 def test_diff_of_the_two_standard_versions_prints_the_competent_authority_guards(cli: Run) -> None:
@@ -86,7 +87,8 @@ def on_2021(cli: Run) -> Run:
 
 
 def test_migrate_reports_first_then_applies_exactly_the_reported_items(on_2021: Run) -> None:
-    assert as_json(on_2021("candidate", "show", "tb", "--json"))["workflow"] == "standard@2025"
+    # A bare default starts on the revised release; the migration under test pins standard@2025 as its target.
+    assert as_json(on_2021("candidate", "show", "tb", "--json"))["workflow"] == "standard@2025.1"
 
     report = as_json(on_2021(*MIGRATE, "--dry-run", "--json"))
 

@@ -155,7 +155,7 @@ def test_reminders_upcoming_lists_only_what_is_still_ahead(demo: Path) -> None:
 
 
 def test_the_demo_has_candidates_on_the_2021_rules_for_migrate(demo: Path) -> None:
-    report = _run(demo, "migrate", "--from", "standard@2021", "--to", "standard@2025", "--dry-run")
+    report = _run(demo, "migrate", "--from", "standard@2021", "--to", "standard@2025.1", "--dry-run")
     assert report.returncode == 0, report.stderr
     assert "would move 2; cannot map 0" in report.stdout
     assert "trieu-van-nam" in report.stdout and "vu-thi-hoa" in report.stdout

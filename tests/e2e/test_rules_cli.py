@@ -23,7 +23,7 @@ def test_candidate_add_on_a_past_date_starts_on_the_rules_in_force_then(seeded: 
     refused = seeded(*base, "cu", "--on", "2019-04-01", expect=3)
 
     assert old["workflow"] == "students@2021"
-    assert "bo started on students@2025 in state prospect" in text
+    assert "bo started on students@2025.1 in state prospect" in text
     assert "standard on 2019-04-01" in refused.stdout + refused.stderr
     history = as_json(seeded("history", "an", "--json"))
     assert history[0]["occurred_on"] == "2024-03-15"
@@ -49,7 +49,7 @@ def test_readmission_data_from_the_cli_and_a_warning_before_the_vote(seeded: Run
     )  # fmt: skip
     never = seeded("check-ahead", "cuong", "--on", "30/09/2026").stdout
 
-    assert early["workflow"] == "readmission@2025.1"
+    assert early["workflow"] == "readmission@2025.2"
     assert [r["code"] for r in early["reasons"]] == ["readmission_expungement_wait_not_over"]
     assert "would pass" in ready
     assert "would be refused" in never and "readmission_never_allowed" in never

@@ -45,7 +45,7 @@ def counts(flow: AdmissionFlow) -> tuple[int, int]:
 def test_an_accepted_file_creates_candidates_with_their_history(loaded: AdmissionFlow) -> None:
     result = loaded.import_candidates(EXAMPLES / "candidates.csv", MAPPING)
     assert result.written and result.accepted == 4 and not result.rejected
-    assert result.workflows == {"standard@2021": 3, "standard@2025": 1}
+    assert result.workflows == {"standard@2021": 3, "standard@2025.1": 1}  # the row of 2025: the revised rules
     bình = loaded.candidate("KS-2023-002")
     assert (bình.state, bình.workflow, bình.sex, bình.religion) == (
         "probationary",
@@ -143,10 +143,11 @@ def test_the_shipped_xlsx_example_matches_the_csv(loaded: AdmissionFlow) -> None
 
 
 def test_rules_are_chosen_by_the_first_paper_date(loaded: AdmissionFlow) -> None:
-    """A 2019 row (before any release loaded) is judged by the 2021 workflow; a 2025 row by the 2025 one."""
+    """A 2019 row (before any release loaded) is judged by the 2021 workflow; a 2025 row by the one in force then
+    (standard@2025.1, the revised 2025 rules)."""
     loaded.import_candidates(EXAMPLES / "candidates.csv", MAPPING)
     assert loaded.candidate("KS-2019-001").workflow == "standard@2021"
-    assert loaded.candidate("KS-2025-003").workflow == "standard@2025"
+    assert loaded.candidate("KS-2025-003").workflow == "standard@2025.1"
     first = loaded.history("KS-2019-001")[0]
     assert "none was in force on 2019-01-05" in first.payload["imported"]["rules"]
 

@@ -26,9 +26,10 @@ def orgs(flow: AdmissionFlow) -> AdmissionFlow:
     [
         ("standard", date(2024, 3, 15), "standard@2021"),
         ("standard", date(2025, 6, 30), "standard@2021"),
-        ("standard", date(2025, 7, 1), "standard@2025"),
+        ("standard", date(2025, 7, 1), "standard@2025.1"),  # the revision, in force the same day: the newer
         ("students", date(2023, 9, 5), "students@2021"),
-        ("readmission", date(2025, 7, 1), "readmission@2025.1"),  # same day as 2025: the newer version
+        ("readmission", date(2025, 7, 1), "readmission@2025.2"),  # same day as 2025: the newest version
+        ("students", date(2025, 7, 1), "students@2025.1"),
         ("standard@2025", date(2024, 3, 15), "standard@2025"),  # named: taken as named
     ],
 )
@@ -43,7 +44,7 @@ def test_a_past_paper_date_starts_the_candidate_on_the_rules_of_that_date(
 
 
 def test_without_a_date_the_default_workflow_starts_on_the_rules_in_force_today(orgs: AdmissionFlow) -> None:
-    assert orgs.add_candidate(id="an", org_id="ks.anmy.ap1", **PERSON).workflow == "standard@2025"  # 5/1/2026
+    assert orgs.add_candidate(id="an", org_id="ks.anmy.ap1", **PERSON).workflow == "standard@2025.1"  # 5/1/2026
 
 
 def test_a_date_before_any_release_refuses_the_enrolment_and_writes_nothing(orgs: AdmissionFlow) -> None:

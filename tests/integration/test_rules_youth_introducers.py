@@ -63,7 +63,7 @@ def test_at_30_two_full_members_are_refused_and_the_youth_union_resolution_opens
     enrol(orgs, date(1994, 4, 20))  # 30 years old on 19/4/2025, the day before turning 31
 
     with pytest.raises(TransitionRefused) as refused:
-        drive(orgs, "ha", START, until="awaiting_branch_vote")
+        drive(orgs, "ha", START, until="awaiting_branch_vote", youth_union=False)  # two full members introduce
 
     assert [r.code for r in refused.value.reasons] == ["youth_union_introduction_required"]
     assert orgs.candidate("ha").state == "dossier_in_progress"

@@ -189,10 +189,10 @@ def test_a_2019_row_is_judged_by_the_2021_rules_and_says_so(catalog: Catalog, ma
     assert "none was in force on 2019-01-05" in found.events[0]["payload"]["imported"]["rules"]
 
 
-def test_a_2025_row_is_judged_by_the_2025_rules(catalog: Catalog, mapping: ImportMapping) -> None:
+def test_a_2025_row_is_judged_by_the_revised_2025_rules(catalog: Catalog, mapping: ImportMapping) -> None:
     found = check(catalog, mapping, **{"Ngày vào danh sách cảm tình": "03/08/2025"})
     assert isinstance(found, Accepted)
-    assert found.instance["workflow_version"] == "2025" and found.instance["state"] == "sympathizer"
+    assert found.instance["workflow_version"] == "2025.1" and found.instance["state"] == "sympathizer"
     assert "rules" not in found.events[0]["payload"]["imported"]
 
 

@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = Catalog.from_folder(ROOT / "workflows", default_registry())
 VARIANTS = ["enterprise_workers", "exceptions", "military_recruits", "readmission", "religious_believers", "students"]
 DAY_2021, DAY_2025 = date(2021, 7, 30), date(2025, 7, 1)  # 24-QĐ/TW signed; 294-QĐ/TW in force
+# The revised 2025 releases (issue 12), in force from the same day as the 2025 ones: the newer version is chosen.
+REVISED_2025 = {name: "2025.1" for name in ["standard", *VARIANTS]} | {"readmission": "2025.2"}
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -35,8 +37,9 @@ def test_a_2021_variant_adds_to_its_base_what_the_2025_variant_adds_to_its_own(v
             set(wf.spec.documents) - set(std.spec.documents)
         )
 
-    newest_2025 = SHIPPED.in_force(variant, DAY_2025).key  # readmission@2025.1: the revised rules
-    assert own(f"{variant}@2021", "standard@2021") == own(newest_2025, "standard@2025")
+    # The revised releases (…@2025.1) against the standard in force beside them: standard@2025.1.
+    newest_2025 = SHIPPED.in_force(variant, DAY_2025).key
+    assert own(f"{variant}@2021", "standard@2021") == own(newest_2025, SHIPPED.in_force("standard", DAY_2025).key)
 
 
 @pytest.mark.parametrize(
@@ -51,8 +54,8 @@ def test_a_2021_variant_adds_to_its_base_what_the_2025_variant_adds_to_its_own(v
 )
 @pytest.mark.parametrize("workflow", ["standard", *VARIANTS])
 def test_a_bare_id_resolves_to_the_release_in_force_on_the_date(workflow: str, on: date, expected: str) -> None:
-    if (workflow, expected) == ("readmission", "2025"):
-        expected = "2025.1"  # the revised re-admission rules (issue 12, item 2): same day, newer version
+    if expected == "2025":
+        expected = REVISED_2025.get(workflow, expected)  # the revised rules (issue 12): same day, newer version
     assert SHIPPED.resolve_on(workflow, on).key == f"{workflow}@{expected}"
 
 

@@ -58,8 +58,10 @@ def problems(folder: Path, **files: str) -> list[str]:
     [
         (date(2021, 7, 30), "standard@2021"),
         (date(2025, 6, 30), "standard@2021"),  # the last day of Quy định 24 (and 232)
-        (date(2025, 7, 1), "standard@2025"),  # Quy định 294-QĐ/TW is in force from 1/7/2025
-        (date(2026, 1, 5), "standard@2025"),
+        # Quy định 294-QĐ/TW is in force from 1/7/2025: standard@2025 and its revision standard@2025.1 both name
+        # that day, and on the same day the newer version is chosen.
+        (date(2025, 7, 1), "standard@2025.1"),
+        (date(2026, 1, 5), "standard@2025.1"),
     ],
 )
 def test_the_standard_version_in_force_changes_on_the_first_of_july_2025(on: date, expected: str) -> None:
@@ -81,7 +83,7 @@ def test_the_2025_variants_come_into_force_with_standard_2025() -> None:
     variants = [wf for wf in SHIPPED if wf.spec.extends == "standard@2025" and wf.spec.id != "standard"]
     assert len(variants) == 6
     assert {wf.spec.in_force_from for wf in variants} == {date(2025, 7, 1)}
-    assert SHIPPED.in_force("students", date(2025, 7, 1)).key == "students@2025"
+    assert SHIPPED.in_force("students", date(2025, 7, 1)).key == "students@2025.1"  # the revision, same day
     assert SHIPPED.in_force("students", date(2025, 6, 30)).key == "students@2021"  # the 2021 variant (issue 12)
     with pytest.raises(NotFound):
         SHIPPED.in_force("students", date(2021, 7, 29))

@@ -69,8 +69,8 @@ def test_web_two_versions_are_compared_with_their_changes_and_the_changed_states
     site.sign_in(page)
     page.goto(f"{site.base_url}/web/workflows")
     page.get_by_role("link", name="So sánh hai phiên bản").click()  # the standard procedure's last two first
-    expect(page.get_by_label("Phiên bản gốc")).to_have_value("standard@2021")
-    expect(page.get_by_label("Phiên bản mới")).to_have_value("standard@2025")
+    expect(page.get_by_label("Phiên bản gốc")).to_have_value("standard@2025")
+    expect(page.get_by_label("Phiên bản mới")).to_have_value("standard@2025.1")
     page.get_by_label("Phiên bản gốc").select_option("standard@2021")
     page.get_by_label("Phiên bản mới").select_option("standard@2025")
     page.get_by_role("button", name="So sánh", exact=True).click()

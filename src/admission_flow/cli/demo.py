@@ -2,7 +2,7 @@
 
 Some candidates run into the rules on purpose (too young on the vote date, 5 of 9 votes, an expired
 awareness certificate) so the output shows refusals with their reasons in both languages. Two started before
-2025-07-01 and stay on the 2021 rules, so that ``migrate --from standard@2021 --to standard@2025`` has someone
+2025-07-01 and stay on the 2021 rules, so that ``migrate --from standard@2021 --to standard@2025.1`` has someone
 to move.
 """
 
@@ -35,6 +35,9 @@ class Person:
     start: date = date(2023, 2, 6)
     extra: tuple[tuple[str, Any], ...] = ()
     workflow: str | None = None  # the settings' default (standard, the newest version) unless named
+    # The 12-digit personal identification number (born in Sóc Trăng, 094; digits 4-6 agree with the birth year and
+    # sex): standard@2025.1 requires it before the dossier is complete (personal_id_recorded).
+    personal_id: str | None = None
 
 
 COHORT: tuple[Person, ...] = (
@@ -46,6 +49,7 @@ COHORT: tuple[Person, ...] = (
         None,
         date(2022, 9, 5),
         (("sex", "female"),),
+        personal_id="094301004127",
     ),
     Person(
         "tran-minh-khoa",
@@ -54,8 +58,17 @@ COHORT: tuple[Person, ...] = (
         date(1998, 11, 2),
         "awaiting_recognition_vote",
         date(2023, 3, 1),
+        personal_id="094098011352",
     ),
-    Person("le-hoang-phuc", "Lê Hoàng Phúc", "ks.anmy.ap2", date(1996, 7, 20), "probationary", date(2024, 9, 2)),
+    Person(
+        "le-hoang-phuc",
+        "Lê Hoàng Phúc",
+        "ks.anmy.ap2",
+        date(1996, 7, 20),
+        "probationary",
+        date(2024, 9, 2),
+        personal_id="094096007419",
+    ),
     Person(
         "pham-thi-thu-trang",
         "Phạm Thị Thu Trang",
@@ -64,6 +77,7 @@ COHORT: tuple[Person, ...] = (
         "awaiting_grassroots_vote",
         date(2025, 8, 4),
         (("sex", "female"), ("occupation", "teacher")),
+        personal_id="094194002683",
     ),
     Person(
         "vo-van-tai",
@@ -72,7 +86,13 @@ COHORT: tuple[Person, ...] = (
         date(1963, 5, 1),
         "awaiting_exception_consent",
         date(2025, 6, 2),
-        (("occupation", "worker"), ("trade_union_member", True)),
+        (
+            ("occupation", "worker"),
+            ("trade_union_member", True),
+            # Over 60 on the cell's vote: standard@2025.1 asks for the basis, health and standing (over_60_ok).
+            ("attributes", {"over_60_basis": "special_requirement", "good_health": True, "good_reputation": True}),
+        ),
+        personal_id="094063000518",
     ),
     Person(
         "son-thi-sa-rinh",
@@ -82,6 +102,7 @@ COHORT: tuple[Person, ...] = (
         "awaiting_admission_decision",
         date(2025, 7, 7),
         (("sex", "female"), ("ethnicity", "Khmer"), ("religion", "Phật giáo Nam tông")),
+        personal_id="094199013870",
     ),
     Person(
         "dang-thi-mai",
@@ -91,6 +112,7 @@ COHORT: tuple[Person, ...] = (
         "dossier_in_progress",
         date(2025, 10, 1),
         (("sex", "female"),),
+        personal_id="094302009241",
     ),
     Person(
         "thach-van-dung",
@@ -100,6 +122,7 @@ COHORT: tuple[Person, ...] = (
         "in_awareness_class",
         date(2026, 5, 4),
         (("ethnicity", "Khmer"),),
+        personal_id="094203005396",
     ),
     Person(
         "ly-thi-kim-ngan",
@@ -109,8 +132,17 @@ COHORT: tuple[Person, ...] = (
         "sympathizer",
         date(2026, 9, 1),
         (("sex", "female"),),
+        personal_id="094304012058",
     ),
-    Person("ngo-van-hai", "Ngô Văn Hải", "ks.anmy.ap2", date(1990, 12, 1), "sympathizer", date(2026, 3, 2)),
+    Person(
+        "ngo-van-hai",
+        "Ngô Văn Hải",
+        "ks.anmy.ap2",
+        date(1990, 12, 1),
+        "sympathizer",
+        date(2026, 3, 2),
+        personal_id="094090003764",
+    ),
 )
 
 # Started under the 2021 rules (papers dated before 2025-07-01) and still running on them: enrolled last, so the
@@ -124,6 +156,7 @@ ON_2021: tuple[Person, ...] = (
         "awaiting_branch_vote",
         date(2024, 10, 7),
         workflow="standard@2021",
+        personal_id="094095010932",
     ),
     Person(
         "vu-thi-hoa",
@@ -134,6 +167,7 @@ ON_2021: tuple[Person, ...] = (
         date(2025, 3, 3),
         (("sex", "female"),),
         workflow="standard@2021",
+        personal_id="094197006215",
     ),
 )
 
@@ -158,6 +192,7 @@ def _enrol(flow: AdmissionFlow, p: Person) -> None:
         # The demo's people run on the default version as it is today, whatever their (sometimes old) start
         # date: a bare ID would pick the version in force then, and none is before 30/7/2021.
         workflow=p.workflow or flow.workflow(flow.settings.default_workflow).key,
+        personal_id=p.personal_id,
         **dict(p.extra),
     )
 
@@ -174,7 +209,13 @@ def _refusals(flow: AdmissionFlow) -> list[tuple[str, TransitionRefused]]:
 
     # Born 2008-03-20: on the vote date 2026-03-10 he is 215 months old (17 years 11 months).
     young = Person(
-        "huynh-quoc-bao", "Huỳnh Quốc Bảo", "ks.anmy.ap1", date(2008, 3, 20), "awaiting_branch_vote", date(2025, 9, 1)
+        "huynh-quoc-bao",
+        "Huỳnh Quốc Bảo",
+        "ks.anmy.ap1",
+        date(2008, 3, 20),
+        "awaiting_branch_vote",
+        date(2025, 9, 1),
+        personal_id="094208001847",
     )
     _enrol(flow, young)
     drive(flow, young.id, young.start, young.until)
@@ -189,6 +230,7 @@ def _refusals(flow: AdmissionFlow) -> list[tuple[str, TransitionRefused]]:
         "awaiting_branch_vote",
         date(2025, 12, 1),
         (("sex", "female"),),
+        personal_id="094197014560",
     )
     _enrol(flow, close)
     record = drive(flow, close.id, close.start, close.until)
@@ -206,7 +248,13 @@ def _refusals(flow: AdmissionFlow) -> list[tuple[str, TransitionRefused]]:
     )
     # Certificate issued 2019-06-10 is 60 months old on 2024-06-10: too old to start the dossier.
     late = Person(
-        "chau-minh-tri", "Châu Minh Trí", "ks.anmy.ap1", date(1995, 5, 5), "in_awareness_class", date(2019, 4, 1)
+        "chau-minh-tri",
+        "Châu Minh Trí",
+        "ks.anmy.ap1",
+        date(1995, 5, 5),
+        "in_awareness_class",
+        date(2019, 4, 1),
+        personal_id="094095008321",
     )
     _enrol(flow, late)
     drive(flow, late.id, late.start, late.until)
@@ -280,6 +328,6 @@ def _summary(flow: AdmissionFlow, database: Path, refused: list[tuple[str, Trans
     )
     render.out.print(f"  admission-flow --database-url sqlite:///{database} history nguyen-thi-hong-nhung")
     render.out.print(
-        f"  admission-flow --database-url sqlite:///{database} migrate --from standard@2021 --to standard@2025 "
+        f"  admission-flow --database-url sqlite:///{database} migrate --from standard@2021 --to standard@2025.1 "
         f"--dry-run   # {', '.join(c.id for c in older)}"
     )

@@ -19,7 +19,15 @@ from admission_flow.engine.context import ancestry_facts
 from admission_flow.engine.machine import CompiledWorkflow, Route
 from admission_flow.errors import InvalidInput
 from admission_flow.guards.authority import competent_org
-from admission_flow.samples import HAPPY_PATH, POWER_OF, SAMPLE_ORGS, sample_contacts
+from admission_flow.samples import (
+    HAPPY_PATH,
+    POWER_OF,
+    SAMPLE_ORGS,
+    sample_contacts,
+    sample_personal_id,
+    step_applies,
+    youth_union_introduces,
+)
 from admission_flow.services import candidates, delivery, events, listings, orgs, sweep
 from admission_flow.services.deps import Deps
 
@@ -46,9 +54,10 @@ def parse_path(items: list[str]) -> list[Step]:
     return steps
 
 
-def default_path() -> list[Step]:
-    """The standard happy path, without the steps the timers fire on their own."""
-    return [Step(s.trigger, s.days) for s in HAPPY_PATH if s.role != "system"]
+def default_path(youth_union: bool = False) -> list[Step]:
+    """The standard happy path, without the steps the timers fire on their own. ``youth_union``: the Youth Union
+    and one full member introduce the candidate (samples.youth_union_introduces), else two full members."""
+    return [Step(s.trigger, s.days) for s in HAPPY_PATH if s.role != "system" and step_applies(s, youth_union)]
 
 
 class NoMail:
@@ -76,8 +85,13 @@ class Simulation:
             education="university",
             email="nguyenvanmau@example.vn",
             youth_union_member=True,
+            personal_id=sample_personal_id(birth_date, None, 1) if 1900 <= birth_date.year < 2100 else None,
         )
         candidates.enroll(deps, person, self.wf.key, on=start)
+        org_has_youth_union = any(o["id"] == org_id and o.get("has_youth_union") for o in SAMPLE_ORGS)
+        self.youth_union = youth_union_introduces(
+            birth_date, start, youth_union_member=True, org_has_youth_union=org_has_youth_union
+        )
         self.org_id = org_id
         self.timeline: list[TimelineEntry] = []
         self._seen_outbox = 0

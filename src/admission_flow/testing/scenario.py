@@ -11,7 +11,16 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from admission_flow.domain.values import DocumentRecord
-from admission_flow.samples import HAPPY_PATH, POWER_OF, SAMPLE_ORGS, Step, sample_contacts
+from admission_flow.samples import (
+    HAPPY_PATH,
+    POWER_OF,
+    SAMPLE_ORGS,
+    Step,
+    sample_contacts,
+    sample_personal_id,
+    step_applies,
+    youth_union_introduces,
+)
 
 if TYPE_CHECKING:
     from admission_flow.domain.records import CandidateRecord
@@ -53,16 +62,41 @@ def _documents(names: tuple[str, ...], on: date) -> list[DocumentRecord]:
     return docs
 
 
-def drive(flow: AdmissionFlow, candidate_id: str, start: date, until: str | None = None) -> CandidateRecord:
-    """Fire the happy path from the candidate's current state until ``until`` (or the end). Returns the record."""
+def drive(
+    flow: AdmissionFlow,
+    candidate_id: str,
+    start: date,
+    until: str | None = None,
+    *,
+    youth_union: bool | None = None,
+) -> CandidateRecord:
+    """Fire the happy path from the candidate's current state until ``until`` (or the end). Returns the record.
+
+    Who introduces the candidate follows the rule (samples.youth_union_introduces): the Youth Union and one full
+    member for a Youth Union member of Youth Union age where the organisation has a Youth Union, else two full
+    members. ``youth_union`` forces one path (``False``: two full members, to see a rule refuse them)."""
     on = start
     record = flow.candidate(candidate_id)
+    has_youth_union = flow.org(record.org_id).has_youth_union
     for step in HAPPY_PATH:
         if record.state == until:
             break
         if step.state != record.state:
             continue
-        on = date.fromisoformat(record.dates[step.at]) if step.at else on + timedelta(days=step.days)
+        next_on = date.fromisoformat(record.dates[step.at]) if step.at else on + timedelta(days=step.days)
+        youth = (
+            youth_union
+            if youth_union is not None
+            else youth_union_introduces(
+                record.birth_date,
+                next_on,
+                youth_union_member=record.youth_union_member,
+                org_has_youth_union=has_youth_union,
+            )
+        )
+        if not step_applies(step, youth):
+            continue
+        on = next_on
         power = POWER_OF.get(step.trigger)
         flow.fire(
             candidate_id,
@@ -88,4 +122,5 @@ __all__ = [
     "competent_org_for",
     "drive",
     "sample_contacts",
+    "sample_personal_id",
 ]
