@@ -33,7 +33,7 @@ def orgs(database_url: str, clock: ManualClock) -> Iterator[AdmissionFlow]:
     add_sample_orgs(flow)
     flow.add_org(**UNIT)
     yield flow
-    assert flow.store.engine.pool.checkedout() == 0, "a connection was not returned to the pool"
+    assert flow.store.connections.in_use() == 0, "a connection was not returned to the pool"
     flow.close()
 
 
