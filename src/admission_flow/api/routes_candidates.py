@@ -50,7 +50,7 @@ ETAG = {
     response_model=CandidateRecord,
     responses={**WRITE, 201: {"description": "Created", "headers": ETAG}},
 )
-def create_candidate(
+async def create_candidate(
     request: Request,
     flow: Flow,
     who: Writer,
@@ -76,7 +76,7 @@ def create_candidate(
 
 
 @router.get("", response_model=dict[str, Any], responses=documented(400, 404))
-def list_candidates(
+async def list_candidates(
     flow: Flow,
     who: Reader,
     org_id: Annotated[str | None, Query(max_length=64, description="only this organisation's subtree")] = None,
@@ -98,7 +98,7 @@ def list_candidates(
     response_model=CandidateRecord,
     responses={**NOT_FOUND, 200: {"description": "OK", "headers": ETAG}},
 )
-def get_candidate(flow: Flow, who: Reader, candidate_id: str) -> Response:
+async def get_candidate(flow: Flow, who: Reader, candidate_id: str) -> Response:
     found = flow.candidate(candidate_id, within=who.org_id)
     return json_response(found, ETag=candidate_etag(found))
 
@@ -106,7 +106,7 @@ def get_candidate(flow: Flow, who: Reader, candidate_id: str) -> Response:
 @router.patch(
     "/{candidate_id}", response_model=CandidateRecord, responses={**WRITE, 200: {"description": "OK", "headers": ETAG}}
 )
-def update_candidate(
+async def update_candidate(
     request: Request,
     flow: Flow,
     who: Writer,
@@ -139,7 +139,7 @@ def update_candidate(
     response_model=FireResult,
     responses={**WRITE, 201: {"description": "Applied", "headers": ETAG}},
 )
-def fire(
+async def fire(
     request: Request,
     flow: Flow,
     who: Writer,
@@ -191,7 +191,7 @@ def _fire(
 
 
 @router.get("/{candidate_id}/options", response_model=list[Option], responses=documented(403, 404))
-def options(
+async def options(
     flow: Flow,
     who: Reader,
     candidate_id: str,
@@ -204,7 +204,7 @@ def options(
 
 
 @router.post("/{candidate_id}/options", response_model=list[Option], responses=documented(400, 403, 404))
-def options_with(flow: Flow, who: Reader, candidate_id: str, body: OptionsIn) -> Response:
+async def options_with(flow: Flow, who: Reader, candidate_id: str, body: OptionsIn) -> Response:
     """Options judged with the papers, votes and data the event would carry (so options and fire agree)."""
     found = flow.options(
         candidate_id,
@@ -220,26 +220,26 @@ def options_with(flow: Flow, who: Reader, candidate_id: str, body: OptionsIn) ->
 
 
 @router.get("/{candidate_id}/events", response_model=list[EventRecord], responses=NOT_FOUND)
-def history(flow: Flow, who: Reader, candidate_id: str) -> Response:
+async def history(flow: Flow, who: Reader, candidate_id: str) -> Response:
     """The audit trail, oldest first: every event with its papers, votes, actor and token. An event's
     ``idempotency_key`` is shown as its caller sent it, and only to that caller's token."""
     return json_response([_as_seen(e.as_dict(), who) for e in flow.history(candidate_id, within=who.org_id)])
 
 
 @router.get("/{candidate_id}/documents", response_model=dict[str, Any], responses=NOT_FOUND)
-def documents(flow: Flow, who: Reader, candidate_id: str) -> Response:
+async def documents(flow: Flow, who: Reader, candidate_id: str) -> Response:
     """The papers on file, by kind, as recorded on the candidate (what guards read)."""
     return json_response(flow.candidate(candidate_id, within=who.org_id).documents)
 
 
 @router.get("/{candidate_id}/deadlines", response_model=list[DeadlineRecord], responses=NOT_FOUND)
-def deadlines(flow: Flow, who: Reader, candidate_id: str) -> Response:
+async def deadlines(flow: Flow, who: Reader, candidate_id: str) -> Response:
     found = flow.deadlines(candidate_id=candidate_id, within=who.org_id)
     return json_response([d.as_dict() for d in found])
 
 
 @router.get("/{candidate_id}/competent", response_model=list[dict[str, Any]], responses=NOT_FOUND)
-def competent(flow: Flow, who: Reader, candidate_id: str) -> Response:
+async def competent(flow: Flow, who: Reader, candidate_id: str) -> Response:
     """Per next event that needs a power (admission, recognition, consent): the organisation holding it."""
     found = flow.competent(candidate_id, within=who.org_id)
     return json_response(

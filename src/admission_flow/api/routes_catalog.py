@@ -25,19 +25,19 @@ MAX_WORKFLOW_UPLOAD = 1 << 20
 
 
 @router.get("/workflows", tags=["workflows"], response_model=list[dict[str, Any]])
-def workflows(flow: Flow, _: Reader) -> Response:
+async def workflows(flow: Flow, _: Reader) -> Response:
     """Every workflow version loaded, with its content hash and the date it comes into force."""
     return json_response([w.as_dict() for w in flow.workflows()])
 
 
 @router.get("/workflows/{workflow_id}/in-force", tags=["workflows"], response_model=dict[str, Any], responses=NOT_FOUND)
-def in_force(flow: Flow, _: Reader, workflow_id: str, on: date) -> Response:
+async def in_force(flow: Flow, _: Reader, workflow_id: str, on: date) -> Response:
     """The version of ``workflow_id`` new candidates start on, on date ``on``."""
     return json_response(flow.workflow_in_force(workflow_id, on))
 
 
 @router.get("/workflows/{ref}", tags=["workflows"], response_model=dict[str, Any], responses=NOT_FOUND)
-def workflow(flow: Flow, _: Reader, ref: str) -> Response:
+async def workflow(flow: Flow, _: Reader, ref: str) -> Response:
     """One version (``ID`` for the newest release or ``ID@VERSION``): its definition and Mermaid diagram."""
     spec = flow.workflow(ref)
     return json_response(
@@ -75,6 +75,7 @@ async def validate(
         raise InvalidInput("the request body is empty: send the workflow file's YAML text")
     if len(body) > MAX_WORKFLOW_UPLOAD:
         raise InvalidInput(f"a workflow file may be at most {MAX_WORKFLOW_UPLOAD} bytes")
+    # Parsing and checking a large file takes long enough to stall every other request: a worker thread does it.
     summary, problems = await run_in_threadpool(flow.validate_workflow_text, name[:200] or "upload.yaml", body)
     listed = [{**vars(p), "where": str(p)} for p in problems]
     return json_response({"valid": not problems, "workflow": summary, "problems": listed})
@@ -84,7 +85,7 @@ async def validate(
 
 
 @router.get("/orgs", tags=["organisations"], response_model=list[OrgRecord], responses=documented(400))
-def orgs(
+async def orgs(
     flow: Flow,
     who: Reader,
     as_of: Annotated[
@@ -103,17 +104,17 @@ def orgs(
 
 
 @router.get("/orgs/{org_id}", responses=NOT_FOUND, tags=["organisations"], response_model=OrgRecord)
-def org(flow: Flow, who: Reader, org_id: str) -> Response:
+async def org(flow: Flow, who: Reader, org_id: str) -> Response:
     return json_response(flow.org(org_id, within=who.org_id))
 
 
 @router.get("/orgs/{org_id}/subtree", responses=NOT_FOUND, tags=["organisations"], response_model=list[OrgRecord])
-def subtree(flow: Flow, who: Reader, org_id: str) -> Response:
+async def subtree(flow: Flow, who: Reader, org_id: str) -> Response:
     return json_response([o.as_dict() for o in flow.org_subtree(org_id, within=who.org_id)])
 
 
 @router.get("/orgs/{org_id}/deadlines", responses=NOT_FOUND, tags=["deadlines"], response_model=list[DeadlineRecord])
-def org_deadlines(
+async def org_deadlines(
     flow: Flow,
     who: Reader,
     org_id: str,
@@ -134,7 +135,7 @@ def org_deadlines(
 
 
 @router.get("/outbox", tags=["outbox"], response_model=list[OutboxRecord])
-def outbox(
+async def outbox(
     flow: Flow, who: Reader, failed_only: bool = False, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> Response:
     """Messages about candidates of the token's subtree (e-mails and webhooks), newest first."""
@@ -149,7 +150,7 @@ def outbox(
     response_model=dict[str, Any],
     responses=documented(400, 403, 404, 409),
 )
-def add_webhook(
+async def add_webhook(
     request: Request,
     flow: Flow,
     who: Writer,
@@ -169,16 +170,16 @@ def add_webhook(
 
 
 @router.get("/webhooks", tags=["webhooks"], response_model=list[WebhookRecord])
-def webhooks(flow: Flow, who: Reader) -> Response:
+async def webhooks(flow: Flow, who: Reader) -> Response:
     return json_response([w.as_dict() for w in flow.webhooks(within=who.org_id)])
 
 
 @router.get("/webhooks/{webhook_id}", responses=NOT_FOUND, tags=["webhooks"], response_model=WebhookRecord)
-def webhook(flow: Flow, who: Reader, webhook_id: WebhookId) -> Response:
+async def webhook(flow: Flow, who: Reader, webhook_id: WebhookId) -> Response:
     return json_response(flow.webhook(webhook_id, within=who.org_id))
 
 
 @router.delete("/webhooks/{webhook_id}", tags=["webhooks"], status_code=204, responses=documented(403, 404))
-def remove_webhook(flow: Flow, who: Writer, webhook_id: WebhookId) -> Response:
+async def remove_webhook(flow: Flow, who: Writer, webhook_id: WebhookId) -> Response:
     flow.remove_webhook(webhook_id, within=who.org_id)
     return Response(status_code=204)

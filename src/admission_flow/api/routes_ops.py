@@ -17,12 +17,12 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", response_model=dict[str, Any])
-def healthz() -> Response:
+async def healthz() -> Response:
     return json_response({"status": "ok"})
 
 
 @router.get("/readyz", response_model=dict[str, Any], responses=documented(503))
-def readyz(flow: Flow) -> Response:
+async def readyz(flow: Flow) -> Response:
     head = flow.schema_head()
     try:
         current = flow.database_revision()
@@ -37,12 +37,12 @@ def readyz(flow: Flow) -> Response:
 
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
-def metrics(request: Request) -> Response:
+async def metrics(request: Request) -> Response:
     return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get(BASE + "{code}", response_model=dict[str, Any], responses=documented(404))
-def problem_page(code: str) -> Response:
+async def problem_page(code: str) -> Response:
     """What a problem ``type`` means."""
     if code not in PROBLEMS:
         return problem("not_found", f"no problem type {code!r}")

@@ -16,6 +16,6 @@ router = APIRouter(prefix="/api/v1", responses=documented(401, 422, 503))
 @router.get(
     "/orgs/{org_id}/history", responses=documented(404), tags=["organisations"], response_model=list[OrgChangeRecord]
 )
-def org_history(flow: Flow, who: Reader, org_id: str) -> Response:
+async def org_history(flow: Flow, who: Reader, org_id: str) -> Response:
     """The organisation's changes with their effective dates, before and after, and who recorded them."""
     return json_response([c.as_dict() for c in flow.org_history(org_id, within=who.org_id)])

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/v1/candidates", tags=["candidates"], responses=d
 
 
 @router.get("/{candidate_id}/check-ahead", response_model=dict[str, Any], responses=documented(400, 404))
-def check_ahead(
+async def check_ahead(
     flow: Flow,
     who: Reader,
     candidate_id: str,
@@ -30,7 +30,7 @@ def check_ahead(
 
 
 @router.get("/{candidate_id}/membership", response_model=dict[str, Any], responses=documented(404))
-def membership(
+async def membership(
     flow: Flow,
     who: Reader,
     candidate_id: str,

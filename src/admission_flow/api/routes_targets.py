@@ -63,7 +63,7 @@ class ClassIn(Strict):
 
 
 @router.put("/targets", tags=["targets"], response_model=TargetRecord, responses=WRITE)
-def set_target(
+async def set_target(
     request: Request,
     flow: Flow,
     who: Writer,
@@ -84,14 +84,16 @@ def set_target(
 
 
 @router.get("/targets", tags=["targets"], response_model=list[TargetRecord], responses=documented(400, 404))
-def targets(flow: Flow, who: Reader, org_id: OrgId = None, kind: Kind | None = None, year: Year = None) -> Response:
+async def targets(
+    flow: Flow, who: Reader, org_id: OrgId = None, kind: Kind | None = None, year: Year = None
+) -> Response:
     """Targets of the subtree (of ``org_id``) whose period meets ``year``, each with its sourcing-plan warning."""
     found = flow.targets(org_id=org_id, kind=kind, year=year, within=who.org_id)
     return json_response([t.as_dict() for t in found])
 
 
 @router.delete("/targets/{org_id}/{kind}/{starts_on}", tags=["targets"], status_code=204, responses=WRITE)
-def remove_target(
+async def remove_target(
     flow: Flow, who: Writer, org_id: Annotated[str, Path(max_length=64)], kind: Kind, starts_on: IsoDay
 ) -> Response:
     flow.remove_target(org_id, kind=kind, starts_on=starts_on, within=who.org_id)
@@ -101,14 +103,16 @@ def remove_target(
 @router.get(
     "/targets/allocation", tags=["targets"], response_model=list[AllocationRecord], responses=documented(400, 404)
 )
-def allocation(flow: Flow, who: Reader, org_id: OrgId = None, kind: Kind = "annual", year: Year = None) -> Response:
+async def allocation(
+    flow: Flow, who: Reader, org_id: OrgId = None, kind: Kind = "annual", year: Year = None
+) -> Response:
     """Each parent's target beside its children's sum for the same period (short or over: a warning)."""
     found = flow.allocation(kind=kind, org_id=org_id, year=year, within=who.org_id)
     return json_response([a.as_dict() for a in found])
 
 
 @router.post("/classes", tags=["classes"], status_code=201, response_model=ClassRecord, responses=WRITE)
-def add_class(
+async def add_class(
     request: Request,
     flow: Flow,
     who: Writer,
@@ -125,7 +129,7 @@ def add_class(
 
 
 @router.get("/classes", tags=["classes"], response_model=list[ClassRecord], responses=documented(400, 404))
-def classes(
+async def classes(
     flow: Flow,
     who: Reader,
     org_id: OrgId = None,
@@ -137,7 +141,7 @@ def classes(
 
 
 @router.get("/people", tags=["people"], response_model=CandidateRecord, responses=documented(400, 404))
-def person(
+async def person(
     flow: Flow,
     who: Reader,
     personal_id: Annotated[str | None, Query(max_length=12)] = None,
@@ -152,7 +156,7 @@ def person(
 
 
 @router.get("/handover", tags=["handover"], response_model=HandoverExport, responses=documented(400, 404))
-def handover(
+async def handover(
     flow: Flow,
     who: Reader,
     org_id: OrgId = None,

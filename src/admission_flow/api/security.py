@@ -23,12 +23,14 @@ bearer = HTTPBearer(auto_error=False, description="An API token from `admission-
 # than the token lookup it would keep off the event loop (one indexed read of a row that is in cache).
 
 
-def flow_of(request: Request) -> AdmissionFlow:
+async def flow_of(request: Request) -> AdmissionFlow:
     found: AdmissionFlow = request.app.state.flow
     return found
 
 
-def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Caller:
+async def caller(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("a valid API token is required (Authorization: Bearer af_…)")
     flow: AdmissionFlow = request.app.state.flow
@@ -37,7 +39,7 @@ def caller(request: Request, credentials: Annotated[HTTPAuthorizationCredentials
     return found
 
 
-def writer(who: Annotated[Caller, Depends(caller)]) -> Caller:
+async def writer(who: Annotated[Caller, Depends(caller)]) -> Caller:
     if who.read_only:
         raise Forbidden("this token is read-only")
     return who

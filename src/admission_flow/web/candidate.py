@@ -12,7 +12,6 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
-from starlette.concurrency import run_in_threadpool
 
 from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.errors import ConcurrentUpdate, InvalidInput, TransitionRefused
@@ -30,7 +29,9 @@ def _role(request: Request, asked: str) -> str | None:
 
 @router.get("/candidates/{candidate_id}")
 @signed_in
-def candidate_page(request: Request, candidate_id: str, role: str = "", fired: str = "", trigger: str = "") -> Response:
+async def candidate_page(
+    request: Request, candidate_id: str, role: str = "", fired: str = "", trigger: str = ""
+) -> Response:
     return _render(request, candidate_id, {"role": [_role(request, role) or ""], "trigger": [trigger]}, fired=fired)
 
 
@@ -44,8 +45,7 @@ async def fire(request: Request, candidate_id: str) -> Response:
     trigger = web.first(values, "trigger")
     try:
         event = _event(values)
-        result = await run_in_threadpool(
-            flow.fire,
+        result = flow.fire(
             candidate_id,
             trigger,
             role=_role(request, web.first(values, "role")),

@@ -7,7 +7,6 @@ anything outside the person's subtree or unknown → 404, exactly alike.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
@@ -21,52 +20,29 @@ from admission_flow.web import session as web
 from admission_flow.web.render import LANG_COOKIE, page
 
 router = APIRouter(prefix=web.PREFIX, include_in_schema=False)
-Handler = Callable[..., Any]  # a page: a plain function (run in the thread pool) or a coroutine function
-_REFUSALS = (Unauthenticated, web.BadForm, NotFound)
+Handler = Callable[..., Awaitable[Response]]
 
 
 def signed_in(handler: Handler) -> Handler:
-    """Run ``handler`` for a signed-in person; answer the usual refusals as pages.
-
-    Pages read the database through the synchronous facade, so they are plain functions, which FastAPI runs in
-    its thread pool; the few that must await the request's form are coroutines and hand their database work to
-    the thread pool themselves (``run_in_threadpool``). Either way the server's event loop never waits on the
-    database or on a password hash."""
-    if inspect.iscoroutinefunction(handler):
-        awaited: Callable[..., Awaitable[Response]] = handler
-
-        @wraps(handler)
-        async def run_async(request: Request, *args: Any, **kwargs: Any) -> Response:
-            try:
-                await run_in_threadpool(web.current, request)
-                return await awaited(request, *args, **kwargs)
-            except _REFUSALS as refused:
-                return _refusal(request, refused)
-
-        return run_async
+    """Run ``handler`` for a signed-in person; answer the usual refusals as pages."""
 
     @wraps(handler)
-    def run(request: Request, *args: Any, **kwargs: Any) -> Response:
+    async def run(request: Request, *args: Any, **kwargs: Any) -> Response:
         try:
             web.current(request)
-            found: Response = handler(request, *args, **kwargs)
-            return found
-        except _REFUSALS as refused:
-            return _refusal(request, refused)
+            return await handler(request, *args, **kwargs)
+        except Unauthenticated:
+            return RedirectResponse(f"{web.PREFIX}/signin", status_code=303)
+        except web.BadForm:
+            return page(request, "error.html", 403, title_key="bad_form", text_key="bad_form")
+        except NotFound:
+            return page(request, "error.html", 404, title_key="not_found", text_key="not_found_text")
 
     return run
 
 
-def _refusal(request: Request, refused: Exception) -> Response:
-    if isinstance(refused, Unauthenticated):
-        return RedirectResponse(f"{web.PREFIX}/signin", status_code=303)
-    if isinstance(refused, web.BadForm):
-        return page(request, "error.html", 403, title_key="bad_form", text_key="bad_form")
-    return page(request, "error.html", 404, title_key="not_found", text_key="not_found_text")
-
-
 @router.get("/signin")
-def sign_in_page(request: Request) -> Response:
+async def sign_in_page(request: Request) -> Response:
     return _sign_in_form(request)
 
 
@@ -87,6 +63,7 @@ async def sign_in(request: Request) -> Response:
         return page(request, "error.html", 403, title_key="bad_form", text_key="bad_form")
     login = web.first(values, "login")
     try:
+        # The password hash is deliberately slow (tens of milliseconds): in a worker thread, not on the event loop.
         _, secret = await run_in_threadpool(web.flow_of(request).sign_in, login, web.first(values, "password"))
     except (Unauthenticated, InvalidInput):
         return _sign_in_form(request, 401, login[:64], "refused_sign_in")
@@ -101,14 +78,14 @@ async def sign_in(request: Request) -> Response:
 async def sign_out(request: Request) -> Response:
     values = await web.form(request)
     web.check_token(request.state.web_session.csrf_token, values)
-    await run_in_threadpool(web.flow_of(request).sign_out, request.cookies.get(web.SESSION_COOKIE, ""))
+    web.flow_of(request).sign_out(request.cookies.get(web.SESSION_COOKIE, ""))
     response = RedirectResponse(f"{web.PREFIX}/signin", status_code=303)
     response.delete_cookie(web.SESSION_COOKIE, path=web.PREFIX)
     return response
 
 
 @router.get("/lang/{to}")
-def switch_language(request: Request, to: str, next: str = f"{web.PREFIX}/") -> Response:
+async def switch_language(request: Request, to: str, next: str = f"{web.PREFIX}/") -> Response:
     """Remember the page language (``vi`` or ``en``) and go back to ``next`` (a dashboard path only)."""
     if not next.startswith(f"{web.PREFIX}/") or next.startswith("//"):
         next = f"{web.PREFIX}/"
@@ -120,7 +97,7 @@ def switch_language(request: Request, to: str, next: str = f"{web.PREFIX}/") -> 
 
 @router.get("/")
 @signed_in
-def my_work(request: Request, page_no: int = 1) -> Response:
+async def my_work(request: Request, page_no: int = 1) -> Response:
     user = request.state.web_session.user
     found = web.flow_of(request).my_work(user, page=page_no)
     return page(request, "my_work.html", work=found)
@@ -128,7 +105,7 @@ def my_work(request: Request, page_no: int = 1) -> Response:
 
 @router.get("/boards/deadlines")
 @signed_in
-def deadline_board(request: Request, org: str | None = None) -> Response:
+async def deadline_board(request: Request, org: str | None = None) -> Response:
     flow = web.flow_of(request)
     user = request.state.web_session.user
     rows = flow.deadline_board(user, org)
@@ -138,7 +115,7 @@ def deadline_board(request: Request, org: str | None = None) -> Response:
 
 @router.get("/boards/pipeline")
 @signed_in
-def pipeline_board(request: Request, org: str | None = None) -> Response:
+async def pipeline_board(request: Request, org: str | None = None) -> Response:
     flow = web.flow_of(request)
     user = request.state.web_session.user
     board = flow.pipeline_board(user, org)

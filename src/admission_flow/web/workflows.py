@@ -30,14 +30,14 @@ FORM_ROOM = 16 * 1024  # the multipart envelope around the file: boundaries, hea
 
 @router.get("/workflows")
 @signed_in
-def workflow_list(request: Request) -> Response:
+async def workflow_list(request: Request) -> Response:
     found = web.flow_of(request).workflows()
     return page(request, "workflows.html", workflows=found, active="workflows")
 
 
 @router.get("/workflows/diff")
 @signed_in
-def workflow_diff(request: Request, old: str = "", new: str = "") -> Response:
+async def workflow_diff(request: Request, old: str = "", new: str = "") -> Response:
     """What ``new`` changes from ``old``, and ``new``'s diagram with the changed states flagged."""
     flow = web.flow_of(request)
     versions = [w.key for w in flow.workflows()]
@@ -72,7 +72,7 @@ def _default_pair(versions: list[str]) -> tuple[str, str]:
 
 @router.get("/workflows/check")
 @signed_in
-def check_form(request: Request) -> Response:
+async def check_form(request: Request) -> Response:
     return _check_page(request)
 
 
@@ -102,7 +102,7 @@ async def check_upload(request: Request) -> Response:
     name = name.replace("\\", "/").rsplit("/", 1)[-1][:200]  # the base name only
     if not name.isprintable() or not name.strip():
         name = "upload.yaml"  # a name the problems can be printed with
-    summary, problems = await run_in_threadpool(flow.validate_workflow_text, name, text)
+    summary, problems = await run_in_threadpool(flow.validate_workflow_text, name, text)  # as the API's validate
     return _check_page(request, 200 if summary else 422, name=name, summary=summary, problems=problems)
 
 
@@ -114,7 +114,7 @@ def _check_page(request: Request, status: int = 200, **values: Any) -> Response:
 
 @router.get("/workflows/{ref}")
 @signed_in
-def workflow_page(request: Request, ref: str) -> Response:
+async def workflow_page(request: Request, ref: str) -> Response:
     """One version: its diagram, its states and moves in words, its Mermaid text."""
     flow = web.flow_of(request)
     spec = flow.workflow(ref)
