@@ -61,6 +61,14 @@ HEADER = (
 )
 
 
+REVISED_RULES = date(2025, 7, 1)  # standard@2025.1 in force
+YOUTH_AGE = 30
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
 def generate(path: Path, rows: int, seed: int = 10) -> None:
     """``rows`` valid candidates: each got 1 to 7 steps along the standard path, started between 2016 and 2025."""
     rnd = random.Random(seed)
@@ -81,6 +89,10 @@ def generate(path: Path, rows: int, seed: int = 10) -> None:
             recognised = ceremony + timedelta(days=366 + rnd.randint(0, 60))
             steps = [listed, certified, vote, signed, received, ceremony, recognised]
             done = rnd.randint(1, 7)
+            if vote >= REVISED_RULES and _age(born, vote) <= YOUTH_AGE:
+                # standard@2025.1 asks the Youth Union's introduction of a youth-age candidate, and the mapping's
+                # introductions are two full members: these rows stop before the cell's vote.
+                done = min(done, 2)
             century = (0 if born.year < 2000 else 2) + (1 if female else 0)
             pid = f"094{century}{born.year % 100:02d}{i:06d}"
             out.writerow(
