@@ -4,12 +4,26 @@ pool's check-out and check-in cost as much as an empty transaction); everything 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from admission_flow.errors import StoreError
 from admission_flow.flow import AdmissionFlow
+from admission_flow.settings import Settings
+from admission_flow.testing import ManualClock
+
+
+@pytest.fixture
+def sqlite_flow(tmp_path: Path, clock: ManualClock) -> Iterator[AdmissionFlow]:
+    """For what only a SQLite store does (the spare connection)."""
+    flow = AdmissionFlow(Settings(database_url=f"sqlite:///{tmp_path / 'spare.db'}"), clock=clock)
+    flow.upgrade_database()
+    yield flow
+    assert flow.store.connections.in_use() == 0
+    flow.close()
 
 
 def _driver(uow: Any) -> Any:
@@ -51,10 +65,9 @@ def test_a_connection_invalidated_by_a_failed_rollback_is_not_kept(flow: Admissi
 
 
 def test_a_sqlite_connection_left_inside_a_transaction_is_rolled_back_before_it_serves_again(
-    flow: AdmissionFlow,
+    sqlite_flow: AdmissionFlow,
 ) -> None:
-    if flow.store.dialect != "sqlite":
-        pytest.skip("the spare connection is SQLite's")
+    flow = sqlite_flow
     connections = flow.store.connections
     raw = connections.checkout()
     raw.driver_connection.execute("BEGIN IMMEDIATE")
@@ -99,3 +112,30 @@ def test_closing_the_flow_closes_the_spare(flow: AdmissionFlow) -> None:
         uow.tx.cursor().execute("SELECT 1")
     flow.store.connections.close_spare()
     assert flow.store.engine.pool.checkedout() == 0
+
+
+def test_a_connection_that_cannot_roll_back_is_dropped_not_kept(sqlite_flow: AdmissionFlow) -> None:
+    flow = sqlite_flow
+    calls: list[str] = []
+
+    class Driver:
+        in_transaction = True
+
+        def rollback(self) -> None:
+            raise OSError("disk I/O error")
+
+    class Raw:
+        is_valid = True
+        driver_connection = Driver()
+
+        def invalidate(self) -> None:
+            calls.append("invalidate")
+
+        def close(self) -> None:
+            calls.append("close")
+
+    connections = flow.store.connections
+    connections.checkin(Raw())  # no error escapes: the unit of work's own outcome is what its caller sees
+    assert calls == ["invalidate", "close"]
+    with flow.store.transaction() as uow:  # and the next unit of work gets a real connection
+        assert not isinstance(uow.tx._raw, Raw)

@@ -38,7 +38,12 @@ class Connections:
     def checkin(self, raw: Any) -> None:
         if self._keeps_spare and raw.is_valid:
             if raw.driver_connection.in_transaction:
-                raw.driver_connection.rollback()
+                try:
+                    raw.driver_connection.rollback()
+                except Exception:  # a connection that cannot roll back is dropped, never kept or raised from here
+                    raw.invalidate()
+                    raw.close()
+                    return
             with self._lock:
                 if not self._spare:
                     self._spare.append(raw)
