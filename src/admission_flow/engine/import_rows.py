@@ -45,7 +45,7 @@ from admission_flow.engine.import_cells import (
     step_dates,
     validated_person,
 )
-from admission_flow.engine.import_replay import RowFacts, decided_step, replay_step
+from admission_flow.engine.import_replay import RowFacts, decided_step, moved, replay_step
 from admission_flow.engine.machine import CompiledWorkflow
 from admission_flow.engine.timing import Stay, plan_timers
 from admission_flow.errors import InvalidInput, TransitionRefused
@@ -169,7 +169,7 @@ def _replay(
                 )
             ]
         if inst.state not in sources:  # the steps in between were done on paper and are not re-checked
-            inst = _moved(
+            inst = moved(
                 inst,
                 sources[0],
                 inst.version,
@@ -244,39 +244,6 @@ def check_mapping_against(mapping: ImportMapping, wf: CompiledWorkflow) -> list[
             if p.kind not in wf.spec.documents:
                 problems.append(f"history: {step.trigger}: {wf.key} has no document kind {p.kind!r}")
     return problems
-
-
-def _moved(
-    inst: Instance,
-    state: str,
-    version: int,
-    dates: dict[str, str],
-    flags: list[str],
-    documents: dict[str, Any],
-    epoch: int,
-    entered_on: date | None,
-    extensions: dict[str, int],
-) -> Instance:
-    """The instance after a step (built directly: ``dataclasses.replace`` costs several times more)."""
-    return Instance(
-        inst.id,
-        inst.candidate_id,
-        inst.attempt,
-        inst.workflow_id,
-        inst.workflow_version,
-        inst.workflow_hash,
-        state,
-        version,
-        dates,
-        flags,
-        documents,
-        epoch,
-        entered_on,
-        extensions,
-        inst.candidate,
-        inst.org,
-        inst.parent_kind,
-    )
 
 
 def _acting(step: HistoryStep, org: OrgPlace) -> str | None:
