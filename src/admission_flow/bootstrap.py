@@ -58,6 +58,7 @@ def policy_of(settings: Settings) -> Policy:
         sweep_lease=timedelta(seconds=settings.sweep_lease_seconds),
         sweep_rounds=settings.sweep_max_rounds,
         delivery_batch=settings.delivery_batch,
+        import_workers=settings.import_workers,
     )
 
 

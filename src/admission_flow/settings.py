@@ -68,6 +68,12 @@ class Settings(BaseSettings):
         ge=0,
         description="how long a process trusts an API token it has looked up (a revocation elsewhere bites after this)",
     )
+    import_workers: int = Field(
+        default=0,
+        ge=0,
+        description="processes that check a bulk import's rows (forked, 5,000 rows or more, only in a process "
+        "without other threads); 0: one per core, at most 4; 1: in the importing process",
+    )
     # Targets and quotas (issue 10): the sourcing plan should hold 2 to 3 times the quota; outside is a warning.
     sourcing_plan_min_factor: float = Field(default=2.0, gt=0, description="sourcing plan at least this × the quota")
     sourcing_plan_max_factor: float = Field(default=3.0, gt=0, description="sourcing plan at most this × the quota")

@@ -38,6 +38,7 @@ class Policy:
     sweep_lease: timedelta = timedelta(seconds=30)
     sweep_rounds: int = 10
     delivery_batch: int = 100
+    import_workers: int = 0  # processes that check an import's rows; 0: one per core (services/import_workers.py)
     loader_limits: LoaderLimits = DEFAULT_LIMITS
     upload_max_bytes: int = 1024 * 1024
     upload_max_entries: Mapping[str, int] = field(default_factory=lambda: {"states": 200, "transitions": 1000})

@@ -24,12 +24,13 @@ from admission_flow.domain.import_mapping import ImportMapping, ImportResult, Re
 from admission_flow.domain.stored import OrgNode
 from admission_flow.engine.catalog import is_release
 from admission_flow.engine.context import ancestry_facts
-from admission_flow.engine.import_rows import Accepted, OrgPlace, RowContext, check_mapping_against, check_row
+from admission_flow.engine.import_rows import Accepted, OrgPlace, RowContext, check_mapping_against
 from admission_flow.engine.machine import CompiledWorkflow
 from admission_flow.errors import DuplicateKey, InvalidInput, NotFound
 from admission_flow.ports import UnitOfWork
 from admission_flow.services.deps import Deps
 from admission_flow.services.import_files import column_index, read_sheet
+from admission_flow.services.import_workers import checked_rows, default_workers
 
 KIND = "candidates"
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -106,12 +107,13 @@ def _import(deps: Deps, path: Path, mapping: ImportMapping, dry_run: bool, progr
             places = org_places(uow.imports.org_nodes())
             now = deps.clock.now()
             ctx = RowContext(mapping, index, chooser, places, deps.rules(), now, deps.today(), sheet.name)
+            workers = deps.policy.import_workers or default_workers()
             if dry_run:
-                _check_all(uow, ctx, sheet.rows, taken, tally, dry_run, progress)
+                _check_all(uow, ctx, sheet.rows, taken, tally, dry_run, progress, workers)
             else:
                 uow.imports.begin_batch()
                 try:
-                    _check_all(uow, ctx, sheet.rows, taken, tally, dry_run, progress)
+                    _check_all(uow, ctx, sheet.rows, taken, tally, dry_run, progress, workers)
                     if not tally.rejected:
                         record = {"kind": KIND, "sha256": sheet.sha256, "file_name": sheet.name[:500]}
                         uow.imports.finish_batch({**record, "rows": len(sheet.rows), "imported_at": now})
@@ -154,12 +156,12 @@ def _check_all(
     tally: _Tally,
     dry_run: bool,
     progress: Progress | None,
+    workers: int,
 ) -> None:
     first_seen: dict[tuple[str, str], int] = {}
     pending: list[Accepted] = []
     total = len(rows)
-    for done, (number, cells) in enumerate(rows, start=1):
-        found = check_row(ctx, number, cells)
+    for done, found in enumerate(checked_rows(ctx, rows, workers), start=1):
         if isinstance(found, list):
             tally.rejected.extend(found)
         else:
