@@ -135,6 +135,20 @@ class Handover(Protocol):
 # ---- bulk import (issue 10 item 4) ----------------------------------------------------------------------------
 
 
+class RowEncoder(Protocol):
+    def encode(
+        self,
+        person: Mapping[str, Any],
+        instance: dict[str, Any],
+        audit: Sequence[dict[str, Any]],
+        papers: Sequence[Sequence[dict[str, Any]]],
+        stays: Sequence[dict[str, Any]],
+    ) -> Any:
+        """A checked row (its person, instance, audit rows, the papers of each audit row, its timer rows) in the
+        driver's form, for ``Imports.write``; the dicts given are completed in place."""
+        ...
+
+
 class Imports(Protocol):
     """A spreadsheet imported all or nothing: files seen before, identifiers taken, the tree, one batch."""
 
@@ -152,15 +166,12 @@ class Imports(Protocol):
         """Before the first ``write``: keep other writers of instances and audit rows out; find the next ids."""
         ...
 
-    def write(
-        self,
-        people: Sequence[dict[str, Any]],
-        started: Sequence[dict[str, Any]],
-        audit: Sequence[Sequence[dict[str, Any]]],
-        papers: Sequence[Sequence[Sequence[dict[str, Any]]]],
-        stays: Sequence[Sequence[dict[str, Any]]],
-    ) -> None:
-        """Insert one chunk of checked rows in bulk (ids given by the writer)."""
+    def encoder(self) -> RowEncoder:
+        """What turns a checked row into this database's driver rows (usable without a connection)."""
+        ...
+
+    def write(self, rows: Sequence[Any]) -> None:
+        """Insert one chunk of rows from ``encoder().encode`` in bulk (ids given by the writer)."""
         ...
 
     def finish_batch(self, record: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from tests.conftest import make_flow
 
 from admission_flow import AdmissionFlow
 from admission_flow.engine import import_rows
-from admission_flow.services import import_workers
+from admission_flow.services import import_workers, imports
 from admission_flow.testing import ManualClock
 from admission_flow.testing.scenario import add_sample_orgs
 
@@ -100,18 +100,8 @@ def test_workers_write_what_one_process_writes(
         alone.close()
 
 
-def spy_pids(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each checked row says which process checked it (forked workers inherit the patched module)."""
-    real = import_rows.check_row
-
-    def check(ctx: Any, number: int, cells: Any) -> Any:
-        found = real(ctx, number, cells)
-        return (os.getpid(), number, found)
-
-    monkeypatch.setattr(import_workers, "check_row", check)
-
-
 def checked(flow: AdmissionFlow, path: Path, workers: int) -> Iterator[Any]:
+    """Each row of ``path`` checked, with the process that checked it: (pid, row number, result)."""
     from admission_flow.engine.import_cells import RowContext
     from admission_flow.flow_imports import load_mapping
     from admission_flow.services.import_files import column_index, read_sheet
@@ -125,14 +115,17 @@ def checked(flow: AdmissionFlow, path: Path, workers: int) -> Iterator[Any]:
     index = column_index(sheet.name, sheet.header, mapping.headers)
     chooser = workflow_chooser(deps, mapping)
     ctx = RowContext(mapping, index, chooser, places, deps.rules(), deps.clock.now(), deps.today(), sheet.name)
-    return import_workers.checked_rows(ctx, sheet.rows, workers)
+
+    def check(number: int, cells: Any) -> Any:
+        return (os.getpid(), number, import_rows.check_row(ctx, number, cells))
+
+    return import_workers.checked_rows(check, sheet.rows, workers)
 
 
 def test_rows_come_back_in_the_files_order_from_the_workers(
-    flow: AdmissionFlow, tmp_path: Path, small_slices: None, monkeypatch: pytest.MonkeyPatch
+    flow: AdmissionFlow, tmp_path: Path, small_slices: None
 ) -> None:
     add_sample_orgs(flow)
-    spy_pids(monkeypatch)
     found = list(checked(flow, rows_file(tmp_path / "people.csv", 50), workers=2))
     assert [number for _, number, _ in found] == list(range(2, 52))
     pids = {pid for pid, _, _ in found}
@@ -140,10 +133,9 @@ def test_rows_come_back_in_the_files_order_from_the_workers(
 
 
 def test_rows_are_checked_here_while_another_thread_runs(
-    flow: AdmissionFlow, tmp_path: Path, small_slices: None, monkeypatch: pytest.MonkeyPatch
+    flow: AdmissionFlow, tmp_path: Path, small_slices: None
 ) -> None:
     add_sample_orgs(flow)
-    spy_pids(monkeypatch)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait, name="a server's thread")
     other.start()
@@ -160,7 +152,6 @@ def test_small_files_and_one_worker_are_checked_here(
     flow: AdmissionFlow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     add_sample_orgs(flow)
-    spy_pids(monkeypatch)
     path = rows_file(tmp_path / "people.csv", 50)
     assert {pid for pid, _, _ in checked(flow, path, workers=4)} == {os.getpid()}  # under MIN_PARALLEL_ROWS
     monkeypatch.setattr(import_workers, "MIN_PARALLEL_ROWS", 20)
@@ -178,7 +169,7 @@ def test_a_workers_failure_reaches_the_importer_and_nothing_is_written(
             raise RuntimeError(f"worker {os.getpid()} broke on row 40")
         return real(ctx, number, cells)
 
-    monkeypatch.setattr(import_workers, "check_row", check)
+    monkeypatch.setattr(imports, "check_row", check)  # the forked workers inherit the patched module
     path = rows_file(tmp_path / "people.csv", 60, broken=False)
     with pytest.raises(RuntimeError, match="broke on row 40") as raised:
         flow.import_candidates(path, MAPPING)

@@ -1,10 +1,11 @@
 """An import's rows checked on several cores, in the file's order.
 
-Checking a row (``engine.import_rows.check_row``) reads nothing but the row and what every row shares (the
-mapping, the workflows, the organisation tree), so a file's rows can be checked in parallel while the importing
-process writes the rows already checked. Worker processes are **forked**: they start with the parent's workflows
-(custom guards included), context and rows, so only a range of row positions goes to a worker and only its
-checked rows (``Accepted`` or the row's rejections) come back, pickled.
+Checking a row (``engine.import_rows.check_row``, then ``RowEncoder.encode``) reads nothing but the row and what
+every row shares (the mapping, the workflows, the organisation tree), so a file's rows can be checked in parallel
+while the importing process writes the rows already checked. Worker processes are **forked**: they start with
+the parent's workflows (custom guards included), check function and rows, so only a range of row positions goes
+to a worker and only its checked rows come back, pickled (encoded for the driver: text and numbers, cheap to
+unpickle; or the row's rejections).
 
 Forking a process that runs other threads can leave a lock held forever in the child, so the rows are checked in
 this process instead when:
@@ -23,20 +24,19 @@ import multiprocessing
 import os
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
-from admission_flow.domain.import_mapping import Rejection
-from admission_flow.engine.import_cells import Cell, RowContext
-from admission_flow.engine.import_rows import Accepted, check_row
+from admission_flow.engine.import_cells import Cell
 
 MIN_PARALLEL_ROWS = 5000
 SLICE = 1000  # rows a worker checks per task: some 0.3 s of work, and its results are some 1.5 MB pickled
 Row = tuple[int, Sequence[Cell]]
-Checked = Accepted | list[Rejection]
+Check = Callable[[int, Sequence[Cell]], Any]  # (row number, cells) → the checked row
 
 # What a forked worker checks: set in the parent just before the workers are forked, read by them.
-_job: tuple[RowContext, Sequence[Row]] | None = None
+_job: tuple[Check, Sequence[Row]] | None = None
 
 
 def default_workers() -> int:
@@ -49,23 +49,23 @@ def parallel_possible() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def checked_rows(ctx: RowContext, rows: Sequence[Row], workers: int) -> Iterator[Checked]:
-    """Each row checked, in the rows' order: by ``workers`` forked processes when that is possible and worth it
-    (see the module), else here, one after the other."""
+def checked_rows(check: Check, rows: Sequence[Row], workers: int) -> Iterator[Any]:
+    """``check(number, cells)`` of each row, in the rows' order: by ``workers`` forked processes when that is
+    possible and worth it (see the module), else here, one after the other. What ``check`` returns must pickle."""
     if workers <= 1 or len(rows) < MIN_PARALLEL_ROWS or not parallel_possible():
         for number, cells in rows:
-            yield check_row(ctx, number, cells)
+            yield check(number, cells)
         return
-    yield from _in_workers(ctx, rows, workers)
+    yield from _in_workers(check, rows, workers)
 
 
-def _in_workers(ctx: RowContext, rows: Sequence[Row], workers: int) -> Iterator[Checked]:
+def _in_workers(check: Check, rows: Sequence[Row], workers: int) -> Iterator[Any]:
     global _job
-    _job = (ctx, rows)
+    _job = (check, rows)
     slices = iter(range(0, len(rows), SLICE))
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        pending: deque[Future[list[Checked]]] = deque()
+        pending: deque[Future[list[Any]]] = deque()
         for start in slices:  # two slices per worker in flight: each has the next one queued when it finishes
             pending.append(pool.submit(_check_slice, start))
             if len(pending) == 2 * workers:
@@ -81,11 +81,11 @@ def _in_workers(ctx: RowContext, rows: Sequence[Row], workers: int) -> Iterator[
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _check_slice(start: int) -> list[Checked]:
+def _check_slice(start: int) -> list[Any]:
     """In a worker: rows ``start`` to ``start + SLICE`` of the job it was forked with, checked."""
     assert _job is not None, "an import worker runs only forked from an import"
-    ctx, rows = _job
-    return [check_row(ctx, number, cells) for number, cells in rows[start : start + SLICE]]
+    check, rows = _job
+    return [check(number, cells) for number, cells in rows[start : start + SLICE]]
 
 
 __all__ = ["MIN_PARALLEL_ROWS", "checked_rows", "default_workers", "parallel_possible"]

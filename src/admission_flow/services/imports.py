@@ -16,6 +16,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,11 @@ from admission_flow.domain.import_mapping import ImportMapping, ImportResult, Re
 from admission_flow.domain.stored import OrgNode
 from admission_flow.engine.catalog import is_release
 from admission_flow.engine.context import ancestry_facts
-from admission_flow.engine.import_rows import Accepted, OrgPlace, RowContext, check_mapping_against
+from admission_flow.engine.import_rows import Accepted, OrgPlace, RowContext, check_mapping_against, check_row
 from admission_flow.engine.machine import CompiledWorkflow
 from admission_flow.errors import DuplicateKey, InvalidInput, NotFound
 from admission_flow.ports import UnitOfWork
+from admission_flow.ports_admin import RowEncoder
 from admission_flow.services.deps import Deps
 from admission_flow.services.import_files import column_index, read_sheet
 from admission_flow.services.import_workers import checked_rows, default_workers
@@ -50,6 +52,35 @@ class _Refused(Exception):
     """Raised inside the import's transaction to roll it back: some row was rejected."""
 
 
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """An accepted row as the importer needs it: its identifiers (``id`` included), what the result counts, and
+    its rows in the driver's form (None in a dry run)."""
+
+    row: int
+    identifiers: dict[str, str]
+    state: str
+    workflow: str
+    events: int
+    documents: int
+    timers: int
+    encoded: Any
+
+    @classmethod
+    def of(cls, a: Accepted, encoder: RowEncoder | None) -> Ready:
+        inst = a.instance
+        return cls(
+            a.row,
+            {"id": str(a.candidate["id"]), **a.identifiers},
+            inst["state"],
+            f"{inst['workflow_id']}@{inst['workflow_version']}",
+            len(a.events),
+            sum(len(p) for p in a.papers),
+            len(a.timers),
+            None if encoder is None else encoder.encode(a.candidate, inst, a.events, a.papers, a.timers),
+        )
+
+
 class _Tally:
     """The import's figures, counted as rows are checked (the rows themselves are written and dropped)."""
 
@@ -59,13 +90,13 @@ class _Tally:
         self.workflows: Counter[str] = Counter()
         self.rejected: list[Rejection] = []
 
-    def add(self, a: Accepted) -> None:
+    def add(self, a: Ready) -> None:
         self.accepted += 1
-        self.events += len(a.events)
-        self.documents += sum(len(p) for p in a.papers)
-        self.timers += len(a.timers)
-        self.states[a.instance["state"]] += 1
-        self.workflows[f"{a.instance['workflow_id']}@{a.instance['workflow_version']}"] += 1
+        self.events += a.events
+        self.documents += a.documents
+        self.timers += a.timers
+        self.states[a.state] += 1
+        self.workflows[a.workflow] += 1
 
     def result(self, name: str, sha256: str, total: int, dry_run: bool) -> ImportResult:
         return ImportResult(
@@ -159,9 +190,15 @@ def _check_all(
     workers: int,
 ) -> None:
     first_seen: dict[tuple[str, str], int] = {}
-    pending: list[Accepted] = []
+    pending: list[Ready] = []
     total = len(rows)
-    for done, found in enumerate(checked_rows(ctx, rows, workers), start=1):
+    encoder = None if dry_run else uow.imports.encoder()
+
+    def check(number: int, cells: Sequence[Any]) -> Ready | list[Rejection]:
+        found = check_row(ctx, number, cells)
+        return found if isinstance(found, list) else Ready.of(found, encoder)
+
+    for done, found in enumerate(checked_rows(check, rows, workers), start=1):
         if isinstance(found, list):
             tally.rejected.extend(found)
         else:
@@ -178,22 +215,16 @@ def _check_all(
             progress("check", done, total)
 
 
-def _write(uow: UnitOfWork, rows: list[Accepted]) -> None:
-    uow.imports.write(
-        [a.candidate for a in rows],
-        [a.instance for a in rows],
-        [a.events for a in rows],
-        [a.papers for a in rows],
-        [a.timers for a in rows],
-    )
+def _write(uow: UnitOfWork, rows: list[Ready]) -> None:
+    uow.imports.write([a.encoded for a in rows])
 
 
 def _same_person(
-    mapping: ImportMapping, row: Accepted, taken: dict[str, set[str]], first_seen: dict[tuple[str, str], int]
+    mapping: ImportMapping, row: Ready, taken: dict[str, set[str]], first_seen: dict[tuple[str, str], int]
 ) -> list[Rejection]:
     """A person already in the database, or already in an earlier row of this file (same id or identifier)."""
     problems = []
-    values = {"id": str(row.candidate["id"]), **row.identifiers}
+    values = row.identifiers
     for name in _IDENTIFIERS:
         value = values.get(name)
         if value is None:

@@ -8,7 +8,8 @@ writers (``EXCLUSIVE``: readers go on) while the batch is written, and their seq
 ids used; on SQLite the transaction's write lock (``BEGIN IMMEDIATE``) already keeps other writers out, and the
 connection's page cache is enlarged for the batch (``IMPORT_CACHE_KIB``) and put back after it. A batch is
 written in chunks (``write``) as its rows are checked, so memory stays bounded; the caller rolls the whole
-transaction back if any row is rejected.
+transaction back if any row is rejected. The rows come encoded for the driver by a ``RowEncoder``, which needs
+no connection: an import's worker processes encode the rows they check (``services/import_workers.py``).
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ class _Converter:
                 f"else y if (y := _m{k}.get(x, _miss)) is not _miss else _fill(_m{k}, _p{k}, x))"
             )
         if self.positional:
-            body = f"({', '.join(items)}{',' if len(items) == 1 else ''})"
+            body = f"[{', '.join(items)}]"  # a list: the writer puts the ids in (RowEncoder)
         else:
             defaults = "**_defaults, " if prepared.defaults else ""
             scope["_defaults"] = dict(prepared.defaults)
@@ -117,9 +118,48 @@ class _Converter:
         found = memo[value] = process(value)
         return found
 
-    def many(self, cursor: Any, rows: Sequence[Mapping[str, Any]]) -> None:
-        convert = self.convert
-        cursor.executemany(self.sql, [convert(r) for r in rows])
+    def slot(self, name: str) -> int:
+        """Where the value of ``name`` is in a converted row."""
+        return self.names.index(name)
+
+
+Encoded = tuple[list[Any], list[Any], list[list[Any]], list[list[Any]], list[list[Any]]]
+
+
+class RowEncoder:
+    """A checked row's five tables (person, instance, audit rows, papers, timers) in the driver's form, with the
+    ids left to the writer: the instance's id and the audit rows' are filled in by ``SqlImports.write``, which
+    an audit row's position in its row (and its papers' reference to it) becomes an offset of. It needs no
+    connection, so import workers encode the rows they check (sending text and numbers back to the importing
+    process costs a third of sending the rows' dicts, dates and instants)."""
+
+    def __init__(self, tables: Sequence[_Converter]) -> None:
+        self._tables = tables
+
+    def encode(
+        self,
+        person: Mapping[str, Any],
+        instance: dict[str, Any],
+        audit: Sequence[dict[str, Any]],
+        papers: Sequence[Sequence[dict[str, Any]]],
+        stays: Sequence[dict[str, Any]],
+    ) -> Encoded:
+        """The rows given are completed in place (ids to be given), then converted; ``papers[i]`` belong to
+        ``audit[i]``."""
+        people, started, events, docs, timers = (t.convert for t in self._tables)
+        instance["id"] = 0
+        event_rows, doc_rows = [], []
+        for j, row in enumerate(audit):
+            row["id"], row["instance_id"] = j, 0
+            event_rows.append(events(row))
+            for d in papers[j]:
+                d["instance_id"], d["event_id"] = 0, j
+                doc_rows.append(docs(d))
+        timer_rows = []
+        for t in stays:
+            t["instance_id"] = 0
+            timer_rows.append(timers(t))
+        return people(person), started(instance), event_rows, doc_rows, timer_rows
 
 
 class SqlImports:
@@ -130,6 +170,13 @@ class SqlImports:
         self._cache_size: int | None = None  # SQLite: the page cache's size before begin_batch
         sql = statements(dialect)
         self._tables = [_Converter(p) for p in (sql.candidates, sql.instances, sql.events, sql.documents, sql.timers)]
+        _, instance, event, document, timer = self._tables
+        self._slots = (
+            (instance.slot("id"),),
+            (event.slot("id"), event.slot("instance_id")),
+            (document.slot("instance_id"), document.slot("event_id")),
+            (timer.slot("instance_id"),),
+        )
 
     def imported(self, kind: str, sha256: str) -> tuple[str, int, datetime] | None:
         """(file name, rows, when) of the file with this SHA-256 imported before as ``kind``, if it was."""
@@ -168,42 +215,37 @@ class SqlImports:
         self._next_instance = self._max_id(cursor, "instances") + 1
         self._next_event = self._max_id(cursor, "events") + 1
 
-    def write(
-        self,
-        people: Sequence[dict[str, Any]],
-        started: Sequence[dict[str, Any]],
-        audit: Sequence[Sequence[dict[str, Any]]],
-        papers: Sequence[Sequence[Sequence[dict[str, Any]]]],
-        stays: Sequence[Sequence[dict[str, Any]]],
-    ) -> None:
-        """One chunk: row ``i`` is ``people[i]`` with instance ``started[i]``, its audit rows ``audit[i]`` (the
-        papers of ``audit[i][j]`` in ``papers[i][j]``) and its timer rows ``stays[i]``. The rows given are
-        completed in place (ids and references), then dropped by the caller."""
+    def encoder(self) -> RowEncoder:
+        return RowEncoder(self._tables)
+
+    def write(self, rows: Sequence[Encoded]) -> None:
+        """One chunk of rows from ``RowEncoder.encode``: each gets the next free instance id and audit row ids (its
+        papers and timers reference them), then each table is inserted with one ``executemany``."""
+        people, started, audit, papers, stays = [], [], [], [], []
+        (i_id,), (e_id, e_instance), (d_instance, d_event), (t_instance,) = self._slots
+        iid, next_event = self._next_instance, self._next_event
+        for person, instance, events_of, papers_of, timers_of in rows:
+            instance[i_id] = iid
+            for row in events_of:
+                row[e_id] += next_event  # the audit row's place in its row, made an id
+                row[e_instance] = iid
+            for row in papers_of:
+                row[d_event] += next_event
+                row[d_instance] = iid
+            for row in timers_of:
+                row[t_instance] = iid
+            people.append(person)
+            started.append(instance)
+            audit += events_of
+            papers += papers_of
+            stays += timers_of
+            next_event += len(events_of)
+            iid += 1
+        self._next_instance, self._next_event = iid, next_event
         cursor = self._tx.cursor()
-        inst_rows: list[dict[str, Any]] = []
-        event_rows: list[dict[str, Any]] = []
-        doc_rows: list[dict[str, Any]] = []
-        timer_rows: list[dict[str, Any]] = []
-        next_event = self._next_event
-        for i, instance in enumerate(started):
-            iid = self._next_instance + i
-            instance["id"] = iid
-            inst_rows.append(instance)
-            for j, row in enumerate(audit[i]):
-                row["id"], row["instance_id"] = next_event, iid
-                event_rows.append(row)
-                for d in papers[i][j]:
-                    d["instance_id"], d["event_id"] = iid, next_event
-                    doc_rows.append(d)
-                next_event += 1
-            for t in stays[i]:
-                t["instance_id"] = iid
-                timer_rows.append(t)
-        self._next_instance += len(started)
-        self._next_event = next_event
-        for writer, rows in zip(self._tables, (people, inst_rows, event_rows, doc_rows, timer_rows), strict=True):
-            if rows:
-                writer.many(cursor, rows)
+        for writer, table_rows in zip(self._tables, (people, started, audit, papers, stays), strict=True):
+            if table_rows:
+                cursor.executemany(writer.sql, table_rows)
 
     def finish_batch(self, record: dict[str, Any]) -> None:
         """After the last ``write``: move PostgreSQL's sequences past the ids used; record the file."""
@@ -228,4 +270,4 @@ class SqlImports:
         return int(cursor.fetchone()[0])
 
 
-__all__ = ["SqlImports"]
+__all__ = ["Encoded", "RowEncoder", "SqlImports"]
