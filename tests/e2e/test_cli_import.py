@@ -4,11 +4,18 @@ file with a rejected row (exit 4, the table, the --report CSV, nothing written).
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
+import pytest
 from clitools import ROOT, Run, as_json
+from rich.console import Console
+from typer.testing import CliRunner
 
 from admission_flow import AdmissionFlow
+from admission_flow.cli import render
+from admission_flow.cli.app import app
+from admission_flow.services import import_workers
 from admission_flow.settings import Settings
 from admission_flow.testing.scenario import add_sample_orgs
 
@@ -64,3 +71,26 @@ def test_a_rejected_row_exits_4_with_a_report_and_writes_nothing(cli: Run, workd
         cli("import", "candidates", str(bad), "--mapping", str(EXAMPLES / "mapping.yaml"), "--json", expect=4)
     )
     assert as_json_out["written"] is False and as_json_out["rejected"][0]["row"] == 3
+
+
+def test_the_progress_bar_leaves_the_import_free_to_fork_its_workers(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a terminal the bar is drawn by the import's progress calls, not by a refresh thread of rich's: the
+    workers are forked only from a process without other threads (services/import_workers.py)."""
+    seed(workdir)
+    monkeypatch.chdir(workdir)
+    monkeypatch.setenv("ADMISSION_FLOW_IMPORT_WORKERS", "2")
+    monkeypatch.setattr(import_workers, "MIN_PARALLEL_ROWS", 1)  # the example's 4 rows are enough
+    seen: list[bool] = []
+    real = import_workers.parallel_possible
+    monkeypatch.setattr(import_workers, "parallel_possible", lambda: seen.append(real()) or seen[-1])
+    screen = io.StringIO()
+    monkeypatch.setattr(render, "err", Console(file=screen, force_terminal=True, width=100))
+    args = ["--database-url", f"sqlite:///{workdir / 'cli.db'}", "import", "candidates"]
+    args += [str(EXAMPLES / "candidates.csv"), "--mapping", str(EXAMPLES / "mapping.yaml")]
+    done = CliRunner().invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert "4 candidates imported" in done.output
+    assert seen == [True]
+    assert "checking rows / kiểm tra" in screen.getvalue()  # the bar was drawn

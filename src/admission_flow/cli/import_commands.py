@@ -37,14 +37,17 @@ def import_candidates(
 ) -> None:
     """Import candidates and their paper history, all or nothing: any rejected row and nothing is written."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    # Drawn when the import reports progress (every 500 rows), not by rich's refresh thread: the import forks
+    # its worker processes only from a process that runs no other thread (services/import_workers.py).
+    quiet = as_json or not render.err.is_terminal
     with (
         open_flow(ctx) as flow,
-        Progress(*columns, console=render.err, transient=True, disable=as_json or not render.err.is_terminal) as bar,
+        Progress(*columns, console=render.err, transient=True, disable=quiet, auto_refresh=False) as bar,
     ):
         task = bar.add_task("checking rows / kiểm tra", total=None)
 
         def progress(phase: str, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            bar.update(task, completed=done, total=total, refresh=True)
 
         result = flow.import_candidates(file, mapping, dry_run=dry_run, progress=progress)
     if report is not None:
