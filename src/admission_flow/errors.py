@@ -242,6 +242,14 @@ class MachineFault(OperationError):
     code = "machine_fault"
 
 
+class WorkerLost(OperationError):
+    """A worker process of a bulk import stopped before it answered (killed, out of memory): nothing written."""
+
+    exit_code = 1
+    http_status = 503
+    code = "worker_lost"
+
+
 class StoreError(OperationError):
     """The database failed in a way the caller cannot fix by changing its input."""
 

@@ -18,6 +18,7 @@ from tests.conftest import make_flow
 
 from admission_flow import AdmissionFlow
 from admission_flow.engine import import_rows
+from admission_flow.errors import WorkerLost
 from admission_flow.services import import_workers, imports
 from admission_flow.testing import ManualClock
 from admission_flow.testing.scenario import add_sample_orgs
@@ -188,3 +189,24 @@ def test_a_consumer_that_stops_early_leaves_no_worker_behind(
     assert multiprocessing.active_children()
     rows.close()  # type: ignore[attr-defined]
     assert not multiprocessing.active_children()
+
+
+def test_a_worker_that_dies_fails_the_import_clearly_and_nothing_is_written(
+    flow: AdmissionFlow, tmp_path: Path, small_slices: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_sample_orgs(with_workers(flow, 2))
+    parent = os.getpid()
+    real = import_rows.check_row
+
+    def check(ctx: Any, number: int, cells: Any) -> Any:
+        if number == 40 and os.getpid() != parent:
+            os._exit(9)  # as the kernel's OOM killer would leave it
+        return real(ctx, number, cells)
+
+    monkeypatch.setattr(imports, "check_row", check)
+    with pytest.raises(WorkerLost, match="nothing was imported"):
+        flow.import_candidates(rows_file(tmp_path / "people.csv", 60, broken=False), MAPPING)
+    assert flow.candidates() == []
+    monkeypatch.setattr(imports, "check_row", real)
+    flow.import_candidates(rows_file(tmp_path / "again.csv", 60, broken=False), MAPPING)  # the next one works
+    assert len(flow.candidates()) == 60

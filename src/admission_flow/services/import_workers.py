@@ -13,6 +13,8 @@ this process instead when:
 - ``workers`` is 1 or less, or the file has fewer than ``MIN_PARALLEL_ROWS`` rows (starting workers costs more);
 - the process runs other threads (a server, a scheduler), or the platform cannot fork.
 
+A worker that dies (killed, out of memory) fails the import with ``WorkerLost``; nothing is written.
+
 Results come back in the file's order whatever the number of workers, so the importer's checks across rows (the
 same person twice) and its report read exactly as in one process; tests/integration/test_import_workers.py
 compares the two.
@@ -26,9 +28,11 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from admission_flow.engine.import_cells import Cell
+from admission_flow.errors import WorkerLost
 
 MIN_PARALLEL_ROWS = 5000
 SLICE = 1000  # rows a worker checks per task: some 0.3 s of work, and its results are some 1.5 MB pickled
@@ -71,7 +75,14 @@ def _in_workers(check: Check, rows: Sequence[Row], workers: int) -> Iterator[Any
             if len(pending) == 2 * workers:
                 break
         while pending:
-            done = pending.popleft().result()
+            try:
+                done = pending.popleft().result()
+            except BrokenProcessPool:
+                raise WorkerLost(
+                    "a worker process of the import stopped before it answered (killed, or out of memory?); "
+                    "nothing was imported: run it again, or with import_workers = 1 to check the rows in this "
+                    "process"
+                ) from None
             following = next(slices, None)
             if following is not None:
                 pending.append(pool.submit(_check_slice, following))
