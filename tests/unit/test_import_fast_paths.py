@@ -193,3 +193,53 @@ def test_papers_on_file_answer_get_as_a_mapping_does() -> None:
         DocumentRecord("introduction", date(2024, 3, 2)),
     ]
     assert list(PapersOnFile(index, attached)) == ["introduction", "empty", "branch_resolution"]
+
+
+class _Recorder:
+    """A cursor (and the transaction that hands it out) that keeps what ``executemany`` was given."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[Any]]] = []
+
+    def cursor(self) -> _Recorder:
+        return self
+
+    def executemany(self, sql: str, rows: list[Any]) -> None:
+        self.calls.append((sql, rows))
+
+
+@pytest.mark.parametrize("dialect", [sqlite.dialect(), postgresql.psycopg.dialect()], ids=["sqlite", "postgresql"])
+def test_encoded_rows_get_the_ids_the_writer_gives_in_order(ctx: RowContext, dialect: Any) -> None:
+    """``RowEncoder.encode`` (in a worker) and ``SqlImports.write`` (in the importing process) bind what numbering
+    the rows one after the other and converting them with SQLAlchemy's processors binds, over two chunks."""
+    accepted = [
+        a
+        for n, cells in enumerate(histories(ctx, 200, seed=11), start=2)
+        if isinstance(a := check_row(ctx, n, cells), Accepted)
+    ]
+    expected: dict[str, list[Any]] = {name: [] for name in ("candidates", "instances", "events", "documents", "timers")}
+    next_instance, next_event = 41, 1001  # as begin_batch would find them after earlier rows
+    for a in accepted:
+        expected["candidates"].append(a.candidate)
+        expected["instances"].append({**a.instance, "id": next_instance})
+        for e, papers in zip(a.events, a.papers, strict=True):
+            expected["events"].append({**e, "id": next_event, "instance_id": next_instance})
+            expected["documents"] += [{**d, "instance_id": next_instance, "event_id": next_event} for d in papers]
+            next_event += 1
+        expected["timers"] += [{**t, "instance_id": next_instance} for t in a.timers]
+        next_instance += 1
+    recorder = _Recorder()
+    writer = SqlImports(recorder, dialect)  # type: ignore[arg-type]
+    writer._next_instance, writer._next_event = 41, 1001
+    encoder = writer.encoder()
+    encoded = [encoder.encode(a.candidate, a.instance, a.events, a.papers, a.timers) for a in accepted]
+    half = len(encoded) // 2
+    writer.write(encoded[:half])
+    writer.write(encoded[half:])
+    sql = statements(dialect)
+    for name, rows in expected.items():
+        prepared = getattr(sql, name)
+        written = [row for stmt, chunk in recorder.calls if stmt == prepared.sql for row in chunk]
+        assert len(rows) > 50, name
+        assert [plain(r) for r in written] == [plain(prepared.parameters(r)) for r in rows], name
+    assert (writer._next_instance, writer._next_event) == (next_instance, next_event)
