@@ -14,17 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.conftest import make_flow
 
 from admission_flow import AdmissionFlow
 from admission_flow.engine import import_rows
 from admission_flow.errors import WorkerLost
 from admission_flow.services import import_workers, imports
+from admission_flow.settings import Settings
 from admission_flow.testing import ManualClock
 from admission_flow.testing.scenario import add_sample_orgs
 
 ROOT = Path(__file__).resolve().parents[2]
 MAPPING = ROOT / "examples" / "import" / "mapping.yaml"
+WORKFLOWS = ROOT / "workflows"
 CELLS = ("ks.anmy.ap1", "ks.anmy.ap2", "ks.thpt.gv.toan", "ks.ctyxk")
 
 
@@ -82,7 +83,10 @@ def test_workers_write_what_one_process_writes(
 ) -> None:
     assert import_workers.parallel_possible(), "this test process runs another thread"
     add_sample_orgs(with_workers(flow, 2))
-    alone = make_flow(f"sqlite:///{tmp_path / 'alone.db'}", clock)
+    alone = AdmissionFlow(
+        Settings(database_url=f"sqlite:///{tmp_path / 'alone.db'}", workflows_dir=WORKFLOWS), clock=clock
+    )
+    alone.upgrade_database()
     add_sample_orgs(with_workers(alone, 1))
     try:
         path = rows_file(tmp_path / "people.csv", 60)
