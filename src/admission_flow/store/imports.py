@@ -69,17 +69,19 @@ class _Converter:
     and the same paper dates thousands of times. JSON values are converted every time.
 
     The conversion of a row is one generated expression per column (as ``Prepared.parameters`` is), not a loop
-    over the columns: a table's values are read by name and converted in place in one tuple (or dict) display.
+    over the columns: a table's values are read by name and converted in place in one list display, in the
+    statement's placeholder order (``Prepared`` compiles every statement positionally), so the writer can put
+    the ids in by position (``slot``).
     """
 
     def __init__(self, prepared: Prepared) -> None:
+        if prepared.order is None:
+            raise TypeError(f"a bulk insert needs positional placeholders: {prepared.sql}")
         self.sql = prepared.sql
-        self.names = prepared.order if prepared.order is not None else list(prepared.binds)
-        self.positional = prepared.order is not None
-        self._memos: list[dict[Any, Any]] = []
-        self.convert: Callable[[Mapping[str, Any]], Any] = self._compile(prepared)
+        self.names = prepared.order
+        self.convert: Callable[[Mapping[str, Any]], list[Any]] = self._compile(prepared)
 
-    def _compile(self, prepared: Prepared) -> Callable[[Mapping[str, Any]], Any]:
+    def _compile(self, prepared: Prepared) -> Callable[[Mapping[str, Any]], list[Any]]:
         scope: dict[str, Any] = {"_same": _SAME_EVERY_TIME, "_miss": _MISSING, "_fill": self._fill}
         items = []
         for k, name in enumerate(self.names):
@@ -92,23 +94,14 @@ class _Converter:
             if process is None:
                 items.append(read)
                 continue
-            memo: dict[Any, Any] = {}
-            self._memos.append(memo)
-            scope[f"_p{k}"], scope[f"_m{k}"] = process, memo
+            scope[f"_p{k}"], scope[f"_m{k}"] = process, {}
             items.append(
                 f"(None if (x := {read}) is None else _p{k}(x) if not isinstance(x, _same) "
                 f"else y if (y := _m{k}.get(x, _miss)) is not _miss else _fill(_m{k}, _p{k}, x))"
             )
-        if self.positional:
-            body = f"[{', '.join(items)}]"  # a list: the writer puts the ids in (RowEncoder)
-        else:
-            defaults = "**_defaults, " if prepared.defaults else ""
-            scope["_defaults"] = dict(prepared.defaults)
-            pairs = ", ".join(f"{name!r}: {item}" for name, item in zip(self.names, items, strict=True))
-            body = f"{{{defaults}**row, {pairs}}}"
-        lines = ["def convert(row):", f"    return {body}"]
+        lines = ["def convert(row):", f"    return [{', '.join(items)}]"]  # a list: the writer puts the ids in
         exec("\n".join(lines), scope)  # built above from the statement's own bind names only
-        function: Callable[[Mapping[str, Any]], Any] = scope["convert"]
+        function: Callable[[Mapping[str, Any]], list[Any]] = scope["convert"]
         return function
 
     @staticmethod
