@@ -22,6 +22,7 @@ from admission_flow.cli.demo_web import add_demo_users
 from admission_flow.domain.values import DocumentRecord, Votes
 from admission_flow.errors import TransitionRefused
 from admission_flow.flow import AdmissionFlow
+from admission_flow.samples import sample_personal_id
 from admission_flow.testing.scenario import add_sample_orgs, drive
 
 
@@ -35,9 +36,6 @@ class Person:
     start: date = date(2023, 2, 6)
     extra: tuple[tuple[str, Any], ...] = ()
     workflow: str | None = None  # the settings' default (standard, the newest version) unless named
-    # The 12-digit personal identification number (born in Sóc Trăng, 094; digits 4-6 agree with the birth year and
-    # sex): standard@2025.1 requires it before the dossier is complete (personal_id_recorded).
-    personal_id: str | None = None
 
 
 COHORT: tuple[Person, ...] = (
@@ -49,7 +47,6 @@ COHORT: tuple[Person, ...] = (
         None,
         date(2022, 9, 5),
         (("sex", "female"),),
-        personal_id="094301004127",
     ),
     Person(
         "tran-minh-khoa",
@@ -58,7 +55,6 @@ COHORT: tuple[Person, ...] = (
         date(1998, 11, 2),
         "awaiting_recognition_vote",
         date(2023, 3, 1),
-        personal_id="094098011352",
     ),
     Person(
         "le-hoang-phuc",
@@ -67,7 +63,6 @@ COHORT: tuple[Person, ...] = (
         date(1996, 7, 20),
         "probationary",
         date(2024, 9, 2),
-        personal_id="094096007419",
     ),
     Person(
         "pham-thi-thu-trang",
@@ -77,7 +72,6 @@ COHORT: tuple[Person, ...] = (
         "awaiting_grassroots_vote",
         date(2025, 8, 4),
         (("sex", "female"), ("occupation", "teacher")),
-        personal_id="094194002683",
     ),
     Person(
         "vo-van-tai",
@@ -92,7 +86,6 @@ COHORT: tuple[Person, ...] = (
             # Over 60 on the cell's vote: standard@2025.1 asks for the basis, health and standing (over_60_ok).
             ("attributes", {"over_60_basis": "special_requirement", "good_health": True, "good_reputation": True}),
         ),
-        personal_id="094063000518",
     ),
     Person(
         "son-thi-sa-rinh",
@@ -102,7 +95,6 @@ COHORT: tuple[Person, ...] = (
         "awaiting_admission_decision",
         date(2025, 7, 7),
         (("sex", "female"), ("ethnicity", "Khmer"), ("religion", "Phật giáo Nam tông")),
-        personal_id="094199013870",
     ),
     Person(
         "dang-thi-mai",
@@ -112,7 +104,6 @@ COHORT: tuple[Person, ...] = (
         "dossier_in_progress",
         date(2025, 10, 1),
         (("sex", "female"),),
-        personal_id="094302009241",
     ),
     Person(
         "thach-van-dung",
@@ -122,7 +113,6 @@ COHORT: tuple[Person, ...] = (
         "in_awareness_class",
         date(2026, 5, 4),
         (("ethnicity", "Khmer"),),
-        personal_id="094203005396",
     ),
     Person(
         "ly-thi-kim-ngan",
@@ -132,7 +122,6 @@ COHORT: tuple[Person, ...] = (
         "sympathizer",
         date(2026, 9, 1),
         (("sex", "female"),),
-        personal_id="094304012058",
     ),
     Person(
         "ngo-van-hai",
@@ -141,7 +130,6 @@ COHORT: tuple[Person, ...] = (
         date(1990, 12, 1),
         "sympathizer",
         date(2026, 3, 2),
-        personal_id="094090003764",
     ),
 )
 
@@ -156,7 +144,6 @@ ON_2021: tuple[Person, ...] = (
         "awaiting_branch_vote",
         date(2024, 10, 7),
         workflow="standard@2021",
-        personal_id="094095010932",
     ),
     Person(
         "vu-thi-hoa",
@@ -167,7 +154,6 @@ ON_2021: tuple[Person, ...] = (
         date(2025, 3, 3),
         (("sex", "female"),),
         workflow="standard@2021",
-        personal_id="094197006215",
     ),
 )
 
@@ -192,7 +178,9 @@ def _enrol(flow: AdmissionFlow, p: Person) -> None:
         # The demo's people run on the default version as it is today, whatever their (sometimes old) start
         # date: a bare ID would pick the version in force then, and none is before 30/7/2021.
         workflow=p.workflow or flow.workflow(flow.settings.default_workflow).key,
-        personal_id=p.personal_id,
+        # standard@2025.1 asks for the 12-digit personal identification number before the dossier is complete
+        # (personal_id_recorded): a valid one for the birth date and sex, numbered in the order of enrolment.
+        personal_id=sample_personal_id(p.birth, dict(p.extra).get("sex"), len(flow.candidates()) + 1),
         **dict(p.extra),
     )
 
@@ -215,7 +203,6 @@ def _refusals(flow: AdmissionFlow) -> list[tuple[str, TransitionRefused]]:
         date(2008, 3, 20),
         "awaiting_branch_vote",
         date(2025, 9, 1),
-        personal_id="094208001847",
     )
     _enrol(flow, young)
     drive(flow, young.id, young.start, young.until)
@@ -230,7 +217,6 @@ def _refusals(flow: AdmissionFlow) -> list[tuple[str, TransitionRefused]]:
         "awaiting_branch_vote",
         date(2025, 12, 1),
         (("sex", "female"),),
-        personal_id="094197014560",
     )
     _enrol(flow, close)
     record = drive(flow, close.id, close.start, close.until)
@@ -254,7 +240,6 @@ def _refusals(flow: AdmissionFlow) -> list[tuple[str, TransitionRefused]]:
         date(1995, 5, 5),
         "in_awareness_class",
         date(2019, 4, 1),
-        personal_id="094095008321",
     )
     _enrol(flow, late)
     drive(flow, late.id, late.start, late.until)
