@@ -48,7 +48,7 @@ from rawdb import (
 
 from admission_flow.flow import AdmissionFlow
 from admission_flow.settings import Settings
-from admission_flow.testing.scenario import add_sample_orgs, drive
+from admission_flow.testing.scenario import add_sample_orgs, drive, sample_personal_id
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
@@ -347,8 +347,7 @@ ID_PROVINCE = {"reference": "001", "af": "002", "floor": "004", "bench": "006"}
 
 def bench_personal_id(group: str, birth: date, sex: str, index: int) -> str:
     """A valid 12-digit personal identification number (domain/identity.py) for candidate ``index`` of ``group``."""
-    digit = 2 * (birth.year // 100 - 19) + (1 if sex == "female" else 0)
-    return f"{ID_PROVINCE[group]}{digit}{birth.year % 100:02d}{index:06d}"
+    return sample_personal_id(birth, sex, index, province=ID_PROVINCE[group])
 
 
 def candidate_values(index: int, group: str | None = None) -> dict[str, Any]:

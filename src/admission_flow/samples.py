@@ -104,11 +104,11 @@ def step_applies(step: Step, youth_union: bool) -> bool:
     return (step.only == "youth_union_introduces") == youth_union
 
 
-def sample_personal_id(birth_date: date, sex: str | None, serial: int) -> str:
-    """A valid 12-digit personal identification number for a sample person born in Sóc Trăng (province 094): the
-    century-and-sex digit and the year agree with ``birth_date`` and ``sex`` (domain/identity.py)."""
+def sample_personal_id(birth_date: date, sex: str | None, serial: int, province: str = "094") -> str:
+    """A valid 12-digit personal identification number for a sample person born in ``province`` (094: Sóc Trăng):
+    the century-and-sex digit and the year agree with ``birth_date`` and ``sex`` (domain/identity.py)."""
     digit = 2 * (birth_date.year // 100 - 19) + (1 if sex == "female" else 0)
-    return f"094{digit}{birth_date.year % 100:02d}{serial:06d}"
+    return f"{province}{digit}{birth_date.year % 100:02d}{serial:06d}"
 
 
 HAPPY_PATH: tuple[Step, ...] = (
